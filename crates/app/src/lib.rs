@@ -1,0 +1,16 @@
+//! OrderHub's use cases and the ports they need.
+//!
+//! **API Boundary**: [`Store`] is the one storage port, named in domain verbs; `store` implements it for
+//! SQLite and PostgreSQL, and `store`'s conformance suite holds both to the same stories. [`Clock`] is
+//! how edges learn the time; the core only ever receives a `Timestamp`.
+
+mod clock;
+mod error;
+mod store;
+
+pub use crate::clock::{Clock, ManualClock};
+pub use crate::error::{Error, Result};
+pub use crate::store::{
+    EventRecord, IngestBatch, IngestItem, IngestReport, NewShipment, OrderQuery, OrderSummary,
+    OutboxItem, RawDocument, StockRequest, Store, Stream,
+};

@@ -1,0 +1,273 @@
+//! The storage port. Every method is one whole use case, atomic on its own: no transaction handle
+//! crosses the port. Both implementations live in the `store` crate and pass its conformance suite.
+
+use domain::{
+    Actor, ExternalId, IngestDecision, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
+    ShipmentEvent, ShipmentId, ShipmentLine, Shop, ShopId, SkuCode, StandardOrder, StockLevel,
+    Timestamp, Warehouse, WarehouseCode,
+};
+
+use crate::error::Result;
+
+/// A platform document exactly as it arrived: kept so that a mapping fix can re-derive its order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawDocument {
+    pub shop: ShopId,
+    pub external_id: ExternalId,
+    pub received_at: Timestamp,
+    /// A short name of the document's shape, e.g. `taobao.trade.fullinfo` or `csv.tmall`.
+    pub format: String,
+    pub body: Vec<u8>,
+}
+
+/// One mapped order and the document it came from.
+#[derive(Clone, Debug)]
+pub struct IngestItem {
+    pub raw: RawDocument,
+    pub order: StandardOrder,
+}
+
+/// Which incremental feed of a shop a cursor belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stream {
+    Orders,
+    AfterSales,
+}
+
+impl Stream {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stream::Orders => "orders",
+            Stream::AfterSales => "after_sales",
+        }
+    }
+}
+
+/// A page of documents from one shop's stream and the cursor to store with it, in one transaction.
+#[derive(Clone, Debug)]
+pub struct IngestBatch {
+    pub shop: ShopId,
+    pub stream: Stream,
+    pub items: Vec<IngestItem>,
+    /// The stream's cursor after this page; `None` leaves it as it is.
+    pub cursor: Option<String>,
+    pub actor: Actor,
+    pub at: Timestamp,
+}
+
+/// What a batch did, order by order and in total.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub inserted: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub stale: u32,
+    /// Orders inserted or updated, for the next pipeline step.
+    pub changed: Vec<OrderId>,
+}
+
+impl IngestReport {
+    pub fn count(&mut self, decision: IngestDecision) {
+        match decision {
+            IngestDecision::Insert => self.inserted += 1,
+            IngestDecision::Update => self.updated += 1,
+            IngestDecision::Unchanged => self.unchanged += 1,
+            IngestDecision::Stale => self.stale += 1,
+        }
+    }
+}
+
+/// Filters of an order search; all given filters must match. Results come newest first by our id.
+#[derive(Clone, Debug, Default)]
+pub struct OrderQuery {
+    pub shop: Option<ShopId>,
+    pub status: Option<OrderStatus>,
+    pub external_id: Option<String>,
+    /// The last digits of the receiver's phone.
+    pub phone_tail: Option<String>,
+    pub receiver_name: Option<String>,
+    pub sku: Option<SkuCode>,
+    /// Platform creation time, inclusive from, exclusive to.
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    /// Return orders with ids below this (the previous page's last id).
+    pub before: Option<OrderId>,
+    pub limit: u32,
+}
+
+/// A row of search results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub shop: ShopId,
+    pub external_id: ExternalId,
+    pub status: OrderStatus,
+    pub created_at: Timestamp,
+    pub receiver_name: String,
+    pub paid_minor: i64,
+    pub currency: String,
+}
+
+/// One entry of the event log, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    pub id: i64,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    /// The event's stable text form, e.g. `hold:out_of_stock` or `ingest:insert`.
+    pub kind: String,
+    pub actor: String,
+    pub at: Timestamp,
+    pub before: String,
+    pub after: String,
+}
+
+/// Reserve `quantity` of `sku` in `warehouse` for one order line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StockRequest {
+    pub line_no: u32,
+    pub warehouse: WarehouseCode,
+    pub sku: SkuCode,
+    pub quantity: Quantity,
+}
+
+/// A shipment to create from order lines, all from one warehouse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewShipment {
+    pub warehouse: WarehouseCode,
+    pub carrier: Option<String>,
+    pub lines: Vec<ShipmentLine>,
+}
+
+/// A claimed outbox row, to deliver at least once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub topic: String,
+    pub key: String,
+    pub payload: Vec<u8>,
+    pub attempts: u32,
+}
+
+/// The storage port. Methods take `at`/`now` from the caller; implementations never read the clock.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    /// Creates the shop with this code, or returns the existing one.
+    async fn ensure_shop(
+        &self,
+        code: &str,
+        channel: domain::ChannelKind,
+        name: &str,
+    ) -> Result<Shop>;
+    async fn shops(&self) -> Result<Vec<Shop>>;
+
+    /// Stores every document, inserts or updates its order (never with an older revision), applies the
+    /// lifecycle events a platform change implies, and sets the cursor: all or nothing.
+    async fn ingest_batch(&self, batch: IngestBatch) -> Result<IngestReport>;
+    async fn load_order(&self, id: OrderId) -> Result<Order>;
+    async fn find_order(&self, shop: ShopId, external_id: &ExternalId) -> Result<Option<Order>>;
+    async fn search_orders(&self, query: &OrderQuery) -> Result<Vec<OrderSummary>>;
+    /// The latest raw document of an order.
+    async fn raw_document(&self, id: OrderId) -> Result<RawDocument>;
+    async fn count_orders(&self) -> Result<Vec<(OrderStatus, u64)>>;
+
+    /// Applies one lifecycle event if the order is still at `expected_version`; effects on stock
+    /// (release) happen in the same transaction. A stale version is [`crate::Error::Conflict`].
+    async fn apply_order_event(
+        &self,
+        id: OrderId,
+        expected_version: u64,
+        event: OrderEvent,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Order>;
+    /// The order's event log, oldest first.
+    async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>>;
+
+    async fn put_warehouse(&self, warehouse: &Warehouse) -> Result<()>;
+    async fn stock_level(&self, warehouse: &WarehouseCode, sku: &SkuCode) -> Result<StockLevel>;
+    /// Goods arrived: on hand grows, with a ledger row.
+    async fn receive_stock(
+        &self,
+        warehouse: &WarehouseCode,
+        sku: &SkuCode,
+        quantity: Quantity,
+        reference: &str,
+        at: Timestamp,
+    ) -> Result<StockLevel>;
+    /// Reserves every request for the order, or none of them (`InsufficientStock`).
+    async fn reserve_stock(
+        &self,
+        order: OrderId,
+        requests: &[StockRequest],
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Gives back everything still reserved for the order; returns the units released.
+    async fn release_stock(&self, order: OrderId, at: Timestamp) -> Result<u64>;
+    /// The stock ledger of one row, oldest first: `(kind, signed quantity, reference)`.
+    async fn stock_ledger(
+        &self,
+        warehouse: &WarehouseCode,
+        sku: &SkuCode,
+    ) -> Result<Vec<(String, i64, String)>>;
+
+    /// Plans order lines into a new shipment; no line may be planned beyond its quantity.
+    async fn create_shipment(&self, shipment: &NewShipment, at: Timestamp) -> Result<Shipment>;
+    async fn load_shipment(&self, id: ShipmentId) -> Result<Shipment>;
+    /// Applies one shipment event at `expected_version`. Shipping consumes the lines' reservations,
+    /// counts them shipped, moves their orders on and queues the platform confirmation; voiding gives
+    /// the lines back and releases their stock. All in one transaction.
+    async fn apply_shipment_event(
+        &self,
+        id: ShipmentId,
+        expected_version: u64,
+        event: &ShipmentEvent,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Shipment>;
+
+    async fn enqueue_outbox(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        at: Timestamp,
+    ) -> Result<i64>;
+    /// Claims up to `limit` due rows for `worker` until `now + lease_millis`; rows claimed by a worker
+    /// whose lease ran out are due again.
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_millis: i64,
+    ) -> Result<Vec<OutboxItem>>;
+    /// Marks a claimed row delivered, or failed to be retried after `retry_at`.
+    async fn finish_outbox(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: std::result::Result<(), String>,
+        retry_at: Timestamp,
+    ) -> Result<()>;
+
+    async fn cursor(&self, shop: ShopId, stream: Stream) -> Result<Option<String>>;
+    async fn set_cursor(
+        &self,
+        shop: ShopId,
+        stream: Stream,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// Takes or renews the named lease for `holder` until `now + ttl_millis`, if it is free, expired or
+    /// already the holder's. Returns whether `holder` holds it now.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl_millis: i64,
+    ) -> Result<bool>;
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
+}

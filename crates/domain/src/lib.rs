@@ -1,0 +1,38 @@
+//! The pure core of OrderHub: the words of `DESIGN.md` §3 as types, and the lifecycles of §4 as
+//! exhaustive transition functions.
+//!
+//! Nothing here does IO, reads the clock or the environment, or knows a wire format: time arrives as a
+//! [`Timestamp`] argument, and each boundary (store, channels, HTTP) writes its own conversions.
+
+mod after_sale;
+mod event;
+mod ids;
+mod ingest;
+mod money;
+mod order;
+mod shipment;
+mod shop;
+mod stock;
+mod time;
+
+pub use crate::after_sale::{
+    AfterSale, AfterSaleError, AfterSaleEvent, AfterSaleKind, AfterSaleLine, AfterSaleStatus,
+};
+pub use crate::event::{Actor, EventSubject};
+pub use crate::ids::{
+    AfterSaleId, ExternalId, IdError, OrderId, Quantity, ShipmentId, ShopId, SkuCode, WarehouseCode,
+};
+pub use crate::ingest::{IngestDecision, Revision, content_hash, decide_ingest};
+pub use crate::money::{Currency, Money, MoneyError};
+pub use crate::order::{
+    Buyer, HoldReason, InvalidTransition, Lifecycle, Order, OrderAmounts, OrderEffect, OrderEvent,
+    OrderEventKind, OrderFlags, OrderLine, OrderStatus, PlatformState, Receiver, RefundState,
+    StandardOrder, platform_events,
+};
+pub use crate::shipment::{
+    LineProgress, OverAllocation, Shipment, ShipmentEffect, ShipmentError, ShipmentEvent,
+    ShipmentEventKind, ShipmentLine, ShipmentStatus, TrackingNumber,
+};
+pub use crate::shop::{ChannelKind, Shop, Warehouse, WarehouseKind};
+pub use crate::stock::{InsufficientStock, StockError, StockLevel, StockMoveKind};
+pub use crate::time::Timestamp;
