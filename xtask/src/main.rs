@@ -1,1 +1,120 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! `cargo xtask test` is the project's one test command: it makes sure
+//! PostgreSQL is up, then runs every test in the workspace.
+
+#[cfg(test)]
+mod tidy;
+
+use std::ffi::OsString;
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+use std::{env, fs, process, thread};
+
+use anyhow::{Context, Result, bail};
+
+const POSTGRES_ADDR: &str = "127.0.0.1:5432";
+const POSTGRES_URL_VAR: &str = "ORDERHUB_TEST_POSTGRES_URL";
+const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const USAGE: &str = "usage: cargo xtask test [cargo test arguments...]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let mut args = env::args_os().skip(1);
+    match args.next().as_ref().and_then(|command| command.to_str()) {
+        Some("test") => test(args.collect()),
+        Some(command) => bail!("unknown command `{command}`\n{USAGE}"),
+        None => bail!("missing command\n{USAGE}"),
+    }
+}
+
+/// Runs `cargo test --workspace --locked` with `extra` appended, against a
+/// running PostgreSQL, and exits with its status.
+fn test(extra: Vec<OsString>) -> Result<()> {
+    ensure_postgres()?;
+    let mut cargo = Command::new(cargo());
+    cargo
+        .current_dir(workspace_root())
+        .args(["test", "--workspace", "--locked"])
+        .args(extra);
+    if env::var_os(POSTGRES_URL_VAR).is_none() {
+        cargo.env(POSTGRES_URL_VAR, POSTGRES_URL);
+    }
+    let status = cargo.status().context("cannot run cargo test")?;
+    process::exit(status.code().unwrap_or(1))
+}
+
+/// Makes sure PostgreSQL accepts connections, starting the local cluster if
+/// it does not.
+fn ensure_postgres() -> Result<()> {
+    if postgres_is_up() {
+        return Ok(());
+    }
+    let version = postgres_version()?;
+    let start = ["--skip-systemctl-redirect", &version, "main", "start"];
+    let hint = format!("start it with `pg_ctlcluster {}`", start.join(" "));
+    eprintln!("xtask: PostgreSQL is down, starting cluster {version}/main");
+    let status = Command::new("pg_ctlcluster")
+        .args(start)
+        .status()
+        .with_context(|| format!("cannot run pg_ctlcluster; {hint}"))?;
+    if !status.success() {
+        bail!("pg_ctlcluster failed ({status}); {hint}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if postgres_is_up() {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(250));
+    }
+    bail!("cannot reach PostgreSQL at {POSTGRES_ADDR} after 30 s; {hint}")
+}
+
+fn postgres_is_up() -> bool {
+    let addr: SocketAddr = POSTGRES_ADDR.parse().expect("valid socket address");
+    TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
+
+/// The one PostgreSQL version installed, named by its directory under
+/// `/etc/postgresql`.
+fn postgres_version() -> Result<String> {
+    let hint = format!("start PostgreSQL so that it listens on {POSTGRES_ADDR}");
+    let entries = fs::read_dir("/etc/postgresql")
+        .with_context(|| format!("cannot list /etc/postgresql; {hint}"))?;
+    let mut versions = Vec::new();
+    for entry in entries {
+        let entry = entry.context("cannot list /etc/postgresql")?;
+        if entry.file_type()?.is_dir() {
+            versions.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    match <[String; 1]>::try_from(versions) {
+        Ok([version]) => Ok(version),
+        Err(versions) => bail!(
+            "expected one PostgreSQL version under /etc/postgresql, found {versions:?}; {hint}"
+        ),
+    }
+}
+
+/// The Cargo that runs us, so that `cargo xtask` and nested commands agree.
+fn cargo() -> OsString {
+    env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the workspace")
+}

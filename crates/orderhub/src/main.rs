@@ -1,1 +1,3 @@
+//! The OrderHub binary.
+
 fn main() {}

@@ -1,0 +1,658 @@
+//! The store's use cases, written once over [`Tx`]: each function runs inside one transaction that the
+//! backend opens before and commits after. Domain rules decide; these functions read, ask the domain
+//! and write.
+
+use std::collections::BTreeSet;
+
+use app::{Error, IngestBatch, IngestReport, NewShipment, Result, StockRequest};
+use domain::{
+    Actor, IngestDecision, Lifecycle, LineProgress, Order, OrderEffect, OrderEvent, OrderStatus,
+    Quantity, Revision, Shipment, ShipmentEffect, ShipmentEvent, ShipmentId, ShipmentStatus,
+    StockMoveKind, Timestamp, content_hash, decide_ingest, platform_events,
+};
+
+use crate::rows::{LineRow, OrderRow, ShipmentRow, holds_text};
+use crate::tx::{HeldOrder, NewEvent, Tx};
+
+pub(crate) async fn ingest<T: Tx>(tx: &mut T, batch: IngestBatch) -> Result<IngestReport> {
+    let actor = batch.actor.to_string();
+    let mut report = IngestReport::default();
+    for item in batch.items {
+        if item.order.shop != batch.shop || item.raw.shop != batch.shop {
+            return Err(Error::invalid(
+                "shop",
+                format!(
+                    "order {} is not of shop {}",
+                    item.order.external_id, batch.shop
+                ),
+            ));
+        }
+        let hash = content_hash(&item.raw.body);
+        let external_id = item.order.external_id.as_str();
+        let held = tx.find_held_order(batch.shop.0, external_id).await?;
+        let incoming = Revision {
+            updated_at: item.order.updated_at,
+            content_hash: hash,
+        };
+        let decision = decide_ingest(
+            held.as_ref().map(|it| Revision {
+                updated_at: Timestamp::from_unix_millis(it.updated_at),
+                content_hash: it.content_hash as u64,
+            }),
+            incoming,
+        );
+        report.count(decision);
+        let (held, insert) = match (decision, held) {
+            (IngestDecision::Unchanged | IngestDecision::Stale, _) => continue,
+            (IngestDecision::Insert, _) => (None, true),
+            (IngestDecision::Update, Some(held)) => (Some(held), false),
+            (IngestDecision::Update, None) => {
+                unreachable!("an update is decided only for a held order")
+            }
+        };
+        let raw = &item.raw;
+        let raw_id = tx
+            .insert_raw_document(
+                batch.shop.0,
+                external_id,
+                &raw.format,
+                raw.received_at.unix_millis(),
+                hash as i64,
+                &raw.body,
+            )
+            .await?;
+        let lines: Vec<LineRow> = item.order.lines.iter().map(LineRow::from_line).collect();
+        let last_line_no = lines.iter().map(|it| it.line_no).max().unwrap_or(0);
+        let order_id = match held {
+            None => {
+                debug_assert!(insert);
+                let lifecycle = Lifecycle::first_seen(item.order.platform_state);
+                let row = OrderRow::from_standard(&item.order, &lifecycle, hash, raw_id, batch.at);
+                let id = tx.insert_order(&row).await?;
+                tx.upsert_lines(id, &lines).await?;
+                let event = NewEvent {
+                    subject_kind: "order",
+                    subject_id: id,
+                    kind: "ingest:insert",
+                    actor: &actor,
+                    at: batch.at,
+                    before: "",
+                    after: lifecycle.status.as_str(),
+                };
+                tx.append_event(event).await?;
+                id
+            }
+            Some(held) => {
+                let before = held_lifecycle(&held)?;
+                let mut lifecycle = before.clone();
+                for event in platform_events(&before, item.order.platform_state) {
+                    let (next, effects) = lifecycle.apply(event)?;
+                    apply_order_effects(tx, held.id, &effects, batch.at).await?;
+                    let kind = event.encode();
+                    tx.append_event(NewEvent {
+                        subject_kind: "order",
+                        subject_id: held.id,
+                        kind: &kind,
+                        actor: &actor,
+                        at: batch.at,
+                        before: lifecycle.status.as_str(),
+                        after: next.status.as_str(),
+                    })
+                    .await?;
+                    lifecycle = next;
+                }
+                let row = OrderRow::from_standard(&item.order, &lifecycle, hash, raw_id, batch.at);
+                tx.update_order(held.id, &row).await?;
+                tx.upsert_lines(held.id, &lines).await?;
+                tx.delete_lines_after(held.id, last_line_no).await?;
+                tx.append_event(NewEvent {
+                    subject_kind: "order",
+                    subject_id: held.id,
+                    kind: "ingest:update",
+                    actor: &actor,
+                    at: batch.at,
+                    before: before.status.as_str(),
+                    after: lifecycle.status.as_str(),
+                })
+                .await?;
+                held.id
+            }
+        };
+        report.changed.push(domain::OrderId(order_id));
+    }
+    if let Some(cursor) = &batch.cursor {
+        tx.set_cursor(
+            batch.shop.0,
+            batch.stream.as_str(),
+            cursor,
+            batch.at.unix_millis(),
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
+fn held_lifecycle(held: &HeldOrder) -> Result<Lifecycle> {
+    let probe = OrderRow {
+        status: held.status.clone(),
+        holds: held.holds.clone(),
+        exception: held.exception,
+        ..blank_row()
+    };
+    probe.lifecycle()
+}
+
+fn blank_row() -> OrderRow {
+    OrderRow {
+        id: 0,
+        shop_id: 0,
+        external_id: String::new(),
+        status: String::new(),
+        holds: String::new(),
+        exception: false,
+        platform_status: String::new(),
+        platform_state: String::new(),
+        created_at: 0,
+        paid_at: None,
+        updated_at: 0,
+        ingested_at: 0,
+        content_hash: 0,
+        raw_document_id: 0,
+        buyer_id: String::new(),
+        buyer_nick: String::new(),
+        receiver: Default::default(),
+        currency: String::new(),
+        amounts: [0; 4],
+        buyer_message: String::new(),
+        seller_memo: String::new(),
+        flags: 0,
+        tags: String::new(),
+        risk_score: None,
+        version: 0,
+    }
+}
+
+pub(crate) async fn load_order<T: Tx>(tx: &mut T, id: i64) -> Result<Order> {
+    let Some(row) = tx.lock_order(id).await? else {
+        return Err(Error::NotFound(format!("order {id}")));
+    };
+    let lines = tx.order_lines(id).await?;
+    row.into_order(lines)
+}
+
+pub(crate) async fn apply_order_event<T: Tx>(
+    tx: &mut T,
+    id: i64,
+    expected_version: u64,
+    event: OrderEvent,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<Order> {
+    let order = load_order(tx, id).await?;
+    if order.version != expected_version {
+        return Err(Error::Conflict(format!(
+            "order {id} is at version {}, not {expected_version}",
+            order.version
+        )));
+    }
+    let (next, effects) = order.lifecycle.apply(event)?;
+    apply_order_effects(tx, id, &effects, at).await?;
+    write_lifecycle(
+        tx,
+        id,
+        order.version,
+        &order.lifecycle,
+        &next,
+        &event.encode(),
+        actor,
+        at,
+    )
+    .await?;
+    load_order(tx, id).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_lifecycle<T: Tx>(
+    tx: &mut T,
+    id: i64,
+    version: u64,
+    before: &Lifecycle,
+    next: &Lifecycle,
+    kind: &str,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<()> {
+    if !tx
+        .set_lifecycle(
+            id,
+            version as i64,
+            next.status.as_str(),
+            &holds_text(&next.holds),
+            next.exception,
+        )
+        .await?
+    {
+        return Err(Error::Conflict(format!("order {id} changed concurrently")));
+    }
+    let actor = actor.to_string();
+    tx.append_event(NewEvent {
+        subject_kind: "order",
+        subject_id: id,
+        kind,
+        actor: &actor,
+        at,
+        before: before.status.as_str(),
+        after: next.status.as_str(),
+    })
+    .await
+}
+
+async fn apply_order_effects<T: Tx>(
+    tx: &mut T,
+    order_id: i64,
+    effects: &[OrderEffect],
+    at: Timestamp,
+) -> Result<()> {
+    for effect in effects {
+        match effect {
+            OrderEffect::ReleaseStock => {
+                release_stock(tx, order_id, at).await?;
+            }
+            // Reservation is its own step (`reserve_stock`) decided by routing; interception and
+            // exceptions are recorded by the order's event and acted on by fulfilment.
+            OrderEffect::ReserveStock
+            | OrderEffect::InterceptShipments
+            | OrderEffect::RaiseException => {}
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn reserve_stock<T: Tx>(
+    tx: &mut T,
+    order_id: i64,
+    requests: &[StockRequest],
+    at: Timestamp,
+) -> Result<()> {
+    let reference = format!("order:{order_id}");
+    for request in requests {
+        let (stock_id, level) = tx
+            .lock_stock(request.warehouse.as_str(), request.sku.as_str())
+            .await?;
+        let next = level.reserve(request.quantity)?;
+        tx.write_stock(stock_id, next).await?;
+        let n = i64::from(request.quantity.get());
+        tx.add_reservation(order_id, i64::from(request.line_no), stock_id, n)
+            .await?;
+        tx.append_ledger(
+            stock_id,
+            StockMoveKind::Reserve.as_str(),
+            n,
+            &reference,
+            at.unix_millis(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn receive_stock<T: Tx>(
+    tx: &mut T,
+    warehouse: &str,
+    sku: &str,
+    quantity: Quantity,
+    reference: &str,
+    at: Timestamp,
+) -> Result<domain::StockLevel> {
+    let (stock_id, level) = tx.lock_stock(warehouse, sku).await?;
+    let next = level.receive(quantity);
+    tx.write_stock(stock_id, next).await?;
+    tx.append_ledger(
+        stock_id,
+        StockMoveKind::Receipt.as_str(),
+        i64::from(quantity.get()),
+        reference,
+        at.unix_millis(),
+    )
+    .await?;
+    Ok(next)
+}
+
+pub(crate) async fn release_stock<T: Tx>(tx: &mut T, order_id: i64, at: Timestamp) -> Result<u64> {
+    let reference = format!("order:{order_id}");
+    let mut released = 0;
+    for (line_no, stock_id, quantity) in tx.reservations(order_id, None).await? {
+        released += give_back(
+            tx,
+            order_id,
+            line_no,
+            stock_id,
+            quantity,
+            StockMoveKind::Release,
+            &reference,
+            at,
+        )
+        .await?;
+    }
+    Ok(released)
+}
+
+/// Takes `quantity` off one reservation and off the stock row's reserved units; shipping also takes it
+/// off on hand. Returns the units moved.
+#[allow(clippy::too_many_arguments)]
+async fn give_back<T: Tx>(
+    tx: &mut T,
+    order_id: i64,
+    line_no: i64,
+    stock_id: i64,
+    quantity: i64,
+    kind: StockMoveKind,
+    reference: &str,
+    at: Timestamp,
+) -> Result<u64> {
+    let Ok(n) = u32::try_from(quantity).map(Quantity::new) else {
+        return Err(Error::Storage(format!("reservation of {quantity}")));
+    };
+    let Ok(n) = n else { return Ok(0) };
+    let stock = tx.lock_stock_by_id(stock_id).await?;
+    let next = match kind {
+        StockMoveKind::Ship => stock.consume(n)?,
+        StockMoveKind::Release
+        | StockMoveKind::Receipt
+        | StockMoveKind::Reserve
+        | StockMoveKind::Return
+        | StockMoveKind::Adjust
+        | StockMoveKind::Count => stock.release(n)?,
+    };
+    tx.write_stock(stock_id, next).await?;
+    tx.add_reservation(order_id, line_no, stock_id, -quantity)
+        .await?;
+    tx.append_ledger(
+        stock_id,
+        kind.as_str(),
+        -quantity,
+        reference,
+        at.unix_millis(),
+    )
+    .await?;
+    Ok(u64::from(n.get()))
+}
+
+pub(crate) async fn create_shipment<T: Tx>(
+    tx: &mut T,
+    new: &NewShipment,
+    at: Timestamp,
+) -> Result<Shipment> {
+    if new.lines.is_empty() {
+        return Err(Error::invalid(
+            "lines",
+            "a shipment needs at least one line",
+        ));
+    }
+    let row = ShipmentRow {
+        id: 0,
+        warehouse: new.warehouse.as_str().to_owned(),
+        carrier: new.carrier.clone(),
+        status: ShipmentStatus::Allocated.as_str().to_owned(),
+        holder: None,
+        lease_until: None,
+        tracking_no: None,
+        version: 1,
+        created_at: at.unix_millis(),
+    };
+    let id = tx.insert_shipment(&row).await?;
+    for line in &new.lines {
+        let progress = line_progress(tx, line.order.0, line.line_no).await?;
+        let next = progress.plan(line.quantity)?;
+        tx.set_line_counts(
+            line.order.0,
+            i64::from(line.line_no),
+            i64::from(next.planned),
+            i64::from(next.shipped),
+        )
+        .await?;
+        tx.insert_shipment_line(
+            id,
+            line.order.0,
+            i64::from(line.line_no),
+            i64::from(line.quantity.get()),
+        )
+        .await?;
+    }
+    tx.append_event(NewEvent {
+        subject_kind: "shipment",
+        subject_id: id,
+        kind: "create",
+        actor: "system",
+        at,
+        before: "",
+        after: ShipmentStatus::Allocated.as_str(),
+    })
+    .await?;
+    load_shipment(tx, id).await
+}
+
+async fn line_progress<T: Tx>(tx: &mut T, order_id: i64, line_no: u32) -> Result<LineProgress> {
+    let Some(counts) = tx.lock_line(order_id, i64::from(line_no)).await? else {
+        return Err(Error::NotFound(format!(
+            "line {line_no} of order {order_id}"
+        )));
+    };
+    let number = |n: i64| u32::try_from(n).map_err(|_| Error::Storage(format!("line count {n}")));
+    Ok(LineProgress {
+        quantity: number(counts.quantity)?,
+        planned: number(counts.planned)?,
+        shipped: number(counts.shipped)?,
+    })
+}
+
+pub(crate) async fn load_shipment<T: Tx>(tx: &mut T, id: i64) -> Result<Shipment> {
+    let Some(row) = tx.lock_shipment(id).await? else {
+        return Err(Error::NotFound(format!("shipment {id}")));
+    };
+    let lines = tx.shipment_lines(id).await?;
+    row.into_shipment(lines)
+}
+
+pub(crate) async fn apply_shipment_event<T: Tx>(
+    tx: &mut T,
+    id: ShipmentId,
+    expected_version: u64,
+    event: &ShipmentEvent,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<Shipment> {
+    let shipment = load_shipment(tx, id.0).await?;
+    if shipment.version != expected_version {
+        return Err(Error::Conflict(format!(
+            "shipment {id} is at version {}, not {expected_version}",
+            shipment.version
+        )));
+    }
+    let (next, effects) = shipment.apply(event, at)?;
+    let reference = format!("shipment:{id}");
+    for effect in &effects {
+        match effect {
+            ShipmentEffect::ConsumeStock => {
+                ship_lines(tx, &shipment, &reference, actor, at).await?
+            }
+            ShipmentEffect::ReleaseStock => {
+                for line in &shipment.lines {
+                    let progress = line_progress(tx, line.order.0, line.line_no)
+                        .await?
+                        .unplan(line.quantity)?;
+                    tx.set_line_counts(
+                        line.order.0,
+                        i64::from(line.line_no),
+                        i64::from(progress.planned),
+                        i64::from(progress.shipped),
+                    )
+                    .await?;
+                    let line_no = i64::from(line.line_no);
+                    let mut left = i64::from(line.quantity.get());
+                    for (_, stock_id, reserved) in tx
+                        .reservations(line.order.0, Some((line_no, shipment.warehouse.as_str())))
+                        .await?
+                    {
+                        let n = left.min(reserved);
+                        left -= n;
+                        give_back(
+                            tx,
+                            line.order.0,
+                            line_no,
+                            stock_id,
+                            n,
+                            StockMoveKind::Release,
+                            &reference,
+                            at,
+                        )
+                        .await?;
+                    }
+                }
+            }
+            ShipmentEffect::ConfirmToPlatform => {
+                let payload = format!(
+                    "{{\"shipment_id\":{},\"carrier\":{:?},\"tracking_no\":{:?}}}",
+                    id.0,
+                    next.carrier.clone().unwrap_or_default(),
+                    next.tracking
+                        .as_ref()
+                        .map(|it| it.as_str())
+                        .unwrap_or_default()
+                );
+                tx.insert_outbox(
+                    "shipment.confirm",
+                    &id.0.to_string(),
+                    payload.as_bytes(),
+                    at.unix_millis(),
+                )
+                .await?;
+            }
+        }
+    }
+    if event.kind() == domain::ShipmentEventKind::Claim {
+        let orders: BTreeSet<i64> = shipment.lines.iter().map(|it| it.order.0).collect();
+        for order_id in orders {
+            let order = load_order(tx, order_id).await?;
+            if order.lifecycle.status == OrderStatus::Allocated {
+                let (started, _) = order.lifecycle.apply(OrderEvent::StartFulfilment)?;
+                write_lifecycle(
+                    tx,
+                    order_id,
+                    order.version,
+                    &order.lifecycle,
+                    &started,
+                    "start_fulfilment",
+                    actor,
+                    at,
+                )
+                .await?;
+            }
+        }
+    }
+    let row = ShipmentRow {
+        id: id.0,
+        warehouse: next.warehouse.as_str().to_owned(),
+        carrier: next.carrier.clone(),
+        status: next.status.as_str().to_owned(),
+        holder: next.holder.clone(),
+        lease_until: next.lease_until.map(Timestamp::unix_millis),
+        tracking_no: next.tracking.as_ref().map(|it| it.as_str().to_owned()),
+        version: next.version as i64,
+        created_at: next.created_at.unix_millis(),
+    };
+    if !tx.update_shipment(&row, expected_version as i64).await? {
+        return Err(Error::Conflict(format!(
+            "shipment {id} changed concurrently"
+        )));
+    }
+    let actor_text = actor.to_string();
+    tx.append_event(NewEvent {
+        subject_kind: "shipment",
+        subject_id: id.0,
+        kind: event.kind().as_str(),
+        actor: &actor_text,
+        at,
+        before: shipment.status.as_str(),
+        after: next.status.as_str(),
+    })
+    .await?;
+    Ok(next)
+}
+
+/// The goods of a shipment left: count its lines shipped, consume their reservations in the shipment's
+/// warehouse, and move each order to partially shipped or shipped.
+async fn ship_lines<T: Tx>(
+    tx: &mut T,
+    shipment: &Shipment,
+    reference: &str,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<()> {
+    for line in &shipment.lines {
+        let progress = line_progress(tx, line.order.0, line.line_no)
+            .await?
+            .ship(line.quantity)?;
+        let line_no = i64::from(line.line_no);
+        tx.set_line_counts(
+            line.order.0,
+            line_no,
+            i64::from(progress.planned),
+            i64::from(progress.shipped),
+        )
+        .await?;
+        let mut left = i64::from(line.quantity.get());
+        for (_, stock_id, reserved) in tx
+            .reservations(line.order.0, Some((line_no, shipment.warehouse.as_str())))
+            .await?
+        {
+            let n = left.min(reserved);
+            left -= n;
+            give_back(
+                tx,
+                line.order.0,
+                line_no,
+                stock_id,
+                n,
+                StockMoveKind::Ship,
+                reference,
+                at,
+            )
+            .await?;
+        }
+        if left > 0 {
+            return Err(domain::StockError::NotReserved {
+                requested: line.quantity.get(),
+                reserved: i64::from(line.quantity.get()) - left,
+            }
+            .into());
+        }
+    }
+    let orders: BTreeSet<i64> = shipment.lines.iter().map(|it| it.order.0).collect();
+    for order_id in orders {
+        let order = load_order(tx, order_id).await?;
+        let mut all_shipped = true;
+        for line in &order.data.lines {
+            let progress = line_progress(tx, order_id, line.line_no).await?;
+            all_shipped &= progress.shipped == progress.quantity;
+        }
+        let event = if all_shipped {
+            OrderEvent::ShipAll
+        } else {
+            OrderEvent::ShipPart
+        };
+        let (next, _) = order.lifecycle.apply(event)?;
+        write_lifecycle(
+            tx,
+            order_id,
+            order.version,
+            &order.lifecycle,
+            &next,
+            &event.encode(),
+            actor,
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,1143 @@
+//! The PostgreSQL store: a `sqlx` pool, one transaction per use case, races settled by row locks
+//! (`for update`), conditional updates and `for update skip locked` for work queues.
+
+use app::{
+    Error, EventRecord, IngestBatch, IngestReport, NewShipment, OrderQuery, OrderSummary,
+    OutboxItem, RawDocument, Result, StockRequest, Store, Stream,
+};
+use domain::{
+    Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
+    ShipmentEvent, ShipmentId, Shop, ShopId, SkuCode, StockLevel, Timestamp, Warehouse,
+    WarehouseCode,
+};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, Postgres, Row};
+
+use crate::logic;
+use crate::rows::{
+    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, SHIPMENT_COLUMNS,
+    ShipmentRow, corrupt, parse_status,
+};
+use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// The PostgreSQL store; cheap to clone.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+fn db_err(err: sqlx::Error) -> Error {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Error::Conflict(db.message().to_owned())
+        }
+        // Serialization failures and deadlocks: another transaction won; the caller may retry.
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")) => {
+            Error::Conflict(db.message().to_owned())
+        }
+        _ => Error::Storage(format!("postgres: {err}")),
+    }
+}
+
+/// Runs one statement on its own connection: for creating and dropping databases.
+pub async fn admin_execute(url: &str, sql: &str) -> Result<()> {
+    let mut conn = sqlx::PgConnection::connect(url).await.map_err(db_err)?;
+    sqlx::raw_sql(sql)
+        .execute(&mut conn)
+        .await
+        .map_err(db_err)?;
+    conn.close().await.map_err(db_err)
+}
+
+impl PostgresStore {
+    /// Connects and applies pending migrations (under an advisory lock, so that processes starting
+    /// together migrate once).
+    pub async fn connect(url: &str) -> Result<PostgresStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect(url)
+            .await
+            .map_err(db_err)?;
+        let mut tx = pool.begin().await.map_err(db_err)?;
+        sqlx::query("select pg_advisory_xact_lock(7242001)")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::raw_sql("create table if not exists schema_migrations (version text primary key, applied_at bigint not null)")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for (version, sql) in MIGRATIONS {
+            let done = sqlx::query("select 1 from schema_migrations where version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if done.is_none() {
+                sqlx::raw_sql(sql)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|err| Error::Storage(format!("migration {version}: {err}")))?;
+                sqlx::query("insert into schema_migrations (version, applied_at) values ($1, 0)")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(PostgresStore { pool })
+    }
+
+    async fn begin(&self) -> Result<PgTx> {
+        Ok(PgTx(self.pool.begin().await.map_err(db_err)?))
+    }
+}
+
+struct PgTx(sqlx::Transaction<'static, Postgres>);
+
+impl PgTx {
+    async fn commit(self) -> Result<()> {
+        self.0.commit().await.map_err(db_err)
+    }
+}
+
+/// Opens a transaction, runs one `logic` use case in it and commits.
+macro_rules! in_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let mut $tx = $store.begin().await?;
+        let out = $body.await?;
+        $tx.commit().await?;
+        Ok(out)
+    }};
+}
+
+fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
+    r: &'r PgRow,
+    i: usize,
+) -> Result<T> {
+    r.try_get(i).map_err(db_err)
+}
+
+fn order_row(r: &PgRow) -> Result<OrderRow> {
+    let mut receiver: [String; 10] = Default::default();
+    for (i, field) in receiver.iter_mut().enumerate() {
+        *field = get(r, 16 + i)?;
+    }
+    Ok(OrderRow {
+        id: get(r, 0)?,
+        shop_id: get(r, 1)?,
+        external_id: get(r, 2)?,
+        status: get(r, 3)?,
+        holds: get(r, 4)?,
+        exception: get::<i64>(r, 5)? != 0,
+        platform_status: get(r, 6)?,
+        platform_state: get(r, 7)?,
+        created_at: get(r, 8)?,
+        paid_at: get(r, 9)?,
+        updated_at: get(r, 10)?,
+        ingested_at: get(r, 11)?,
+        content_hash: get(r, 12)?,
+        raw_document_id: get(r, 13)?,
+        buyer_id: get(r, 14)?,
+        buyer_nick: get(r, 15)?,
+        receiver,
+        currency: get(r, 26)?,
+        amounts: [get(r, 27)?, get(r, 28)?, get(r, 29)?, get(r, 30)?],
+        buyer_message: get(r, 31)?,
+        seller_memo: get(r, 32)?,
+        flags: get(r, 33)?,
+        tags: get(r, 34)?,
+        risk_score: get(r, 35)?,
+        version: get(r, 36)?,
+    })
+}
+
+fn line_row(r: &PgRow) -> Result<LineRow> {
+    Ok(LineRow {
+        line_no: get(r, 0)?,
+        platform_item_id: get(r, 1)?,
+        platform_sku_id: get(r, 2)?,
+        seller_sku_code: get(r, 3)?,
+        sku: get(r, 4)?,
+        title: get(r, 5)?,
+        quantity: get(r, 6)?,
+        unit_price_minor: get(r, 7)?,
+        discount_minor: get(r, 8)?,
+        paid_minor: get(r, 9)?,
+        refund_state: get(r, 10)?,
+    })
+}
+
+fn shipment_row(r: &PgRow) -> Result<ShipmentRow> {
+    Ok(ShipmentRow {
+        id: get(r, 0)?,
+        warehouse: get(r, 1)?,
+        carrier: get(r, 2)?,
+        status: get(r, 3)?,
+        holder: get(r, 4)?,
+        lease_until: get(r, 5)?,
+        tracking_no: get(r, 6)?,
+        version: get(r, 7)?,
+        created_at: get(r, 8)?,
+    })
+}
+
+fn stock_level(r: &PgRow) -> Result<StockLevel> {
+    Ok(StockLevel {
+        on_hand: get(r, 0)?,
+        reserved: get(r, 1)?,
+        safety: get(r, 2)?,
+        allow_oversell: get::<i64>(r, 3)? != 0,
+    })
+}
+
+/// Binds the values of [`ORDER_DATA_COLUMNS`] of a row, in that order.
+fn bind_order_data<'q>(
+    q: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    row: &'q OrderRow,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    let mut q = q
+        .bind(&row.platform_status)
+        .bind(&row.platform_state)
+        .bind(row.created_at)
+        .bind(row.paid_at)
+        .bind(row.updated_at)
+        .bind(row.content_hash)
+        .bind(row.raw_document_id)
+        .bind(&row.buyer_id)
+        .bind(&row.buyer_nick);
+    for field in &row.receiver {
+        q = q.bind(field);
+    }
+    q.bind(&row.currency)
+        .bind(row.amounts[0])
+        .bind(row.amounts[1])
+        .bind(row.amounts[2])
+        .bind(row.amounts[3])
+        .bind(&row.buyer_message)
+        .bind(&row.seller_memo)
+        .bind(row.flags)
+        .bind(&row.tags)
+        .bind(row.risk_score)
+}
+
+impl Tx for PgTx {
+    async fn find_held_order(
+        &mut self,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<HeldOrder>> {
+        let row = sqlx::query("select id, updated_at, content_hash, status, holds, exception from orders where shop_id = $1 and external_id = $2 for update")
+            .bind(shop_id)
+            .bind(external_id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| {
+            Ok(HeldOrder {
+                id: get(&r, 0)?,
+                updated_at: get(&r, 1)?,
+                content_hash: get(&r, 2)?,
+                status: get(&r, 3)?,
+                holds: get(&r, 4)?,
+                exception: get::<i64>(&r, 5)? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn lock_order(&mut self, id: i64) -> Result<Option<OrderRow>> {
+        let sql = format!("select {ORDER_COLUMNS} from orders where id = $1 for update");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(order_row).transpose()
+    }
+
+    async fn order_lines(&mut self, order_id: i64) -> Result<Vec<LineRow>> {
+        let sql =
+            format!("select {LINE_COLUMNS} from order_lines where order_id = $1 order by line_no");
+        let rows = sqlx::query(&sql)
+            .bind(order_id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(line_row).collect()
+    }
+
+    async fn insert_raw_document(
+        &mut self,
+        shop_id: i64,
+        external_id: &str,
+        format: &str,
+        received_at: i64,
+        content_hash: i64,
+        body: &[u8],
+    ) -> Result<i64> {
+        let row = sqlx::query("insert into raw_documents (shop_id, external_id, format, received_at, content_hash, body) values ($1, $2, $3, $4, $5, $6) returning id")
+            .bind(shop_id)
+            .bind(external_id)
+            .bind(format)
+            .bind(received_at)
+            .bind(content_hash)
+            .bind(body)
+            .fetch_one(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        get(&row, 0)
+    }
+
+    async fn insert_order(&mut self, row: &OrderRow) -> Result<i64> {
+        let columns = ORDER_DATA_COLUMNS.join(", ");
+        let marks = (1..=ORDER_DATA_COLUMNS.len() + 7)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "insert into orders (shop_id, external_id, status, holds, exception, ingested_at, version, {columns}) values ({marks}) returning id"
+        );
+        let q = sqlx::query(&sql)
+            .bind(row.shop_id)
+            .bind(&row.external_id)
+            .bind(&row.status)
+            .bind(&row.holds)
+            .bind(i64::from(row.exception))
+            .bind(row.ingested_at)
+            .bind(row.version);
+        let out = bind_order_data(q, row)
+            .fetch_one(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        get(&out, 0)
+    }
+
+    async fn update_order(&mut self, id: i64, row: &OrderRow) -> Result<()> {
+        let sets = ORDER_DATA_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 5))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "update orders set status = $2, holds = $3, exception = $4, version = version + 1, {sets} where id = $1"
+        );
+        let q = sqlx::query(&sql)
+            .bind(id)
+            .bind(&row.status)
+            .bind(&row.holds)
+            .bind(i64::from(row.exception));
+        bind_order_data(q, row)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn upsert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        // One statement for all lines: arrays unnested into rows.
+        let mut cols: (
+            Vec<i64>,
+            Vec<&str>,
+            Vec<&str>,
+            Vec<&str>,
+            Vec<Option<&str>>,
+            Vec<&str>,
+            Vec<i64>,
+            Vec<i64>,
+            Vec<i64>,
+            Vec<i64>,
+            Vec<&str>,
+        ) = Default::default();
+        for l in lines {
+            cols.0.push(l.line_no);
+            cols.1.push(&l.platform_item_id);
+            cols.2.push(&l.platform_sku_id);
+            cols.3.push(&l.seller_sku_code);
+            cols.4.push(l.sku.as_deref());
+            cols.5.push(&l.title);
+            cols.6.push(l.quantity);
+            cols.7.push(l.unit_price_minor);
+            cols.8.push(l.discount_minor);
+            cols.9.push(l.paid_minor);
+            cols.10.push(&l.refund_state);
+        }
+        sqlx::query(
+            "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
+             quantity, unit_price_minor, discount_minor, paid_minor, refund_state) \
+             select $1, * from unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], \
+             $9::bigint[], $10::bigint[], $11::bigint[], $12::text[]) \
+             on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
+             platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
+             title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
+             discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
+        )
+        .bind(order_id)
+        .bind(cols.0)
+        .bind(cols.1)
+        .bind(cols.2)
+        .bind(cols.3)
+        .bind(cols.4)
+        .bind(cols.5)
+        .bind(cols.6)
+        .bind(cols.7)
+        .bind(cols.8)
+        .bind(cols.9)
+        .bind(cols.10)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_lines_after(&mut self, order_id: i64, last_line_no: i64) -> Result<()> {
+        sqlx::query("delete from order_lines where order_id = $1 and line_no > $2 and planned = 0 and shipped = 0")
+            .bind(order_id)
+            .bind(last_line_no)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_lifecycle(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        status: &str,
+        holds: &str,
+        exception: bool,
+    ) -> Result<bool> {
+        let done = sqlx::query("update orders set status = $3, holds = $4, exception = $5, version = version + 1 where id = $1 and version = $2")
+            .bind(id)
+            .bind(expected_version)
+            .bind(status)
+            .bind(holds)
+            .bind(i64::from(exception))
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn append_event(&mut self, e: NewEvent<'_>) -> Result<()> {
+        sqlx::query("insert into events (subject_kind, subject_id, kind, actor, at, before, after) values ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(e.subject_kind)
+            .bind(e.subject_id)
+            .bind(e.kind)
+            .bind(e.actor)
+            .bind(e.at.unix_millis())
+            .bind(e.before)
+            .bind(e.after)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_cursor(&mut self, shop_id: i64, stream: &str, value: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "insert into sync_cursors (shop_id, stream, value, updated_at) values ($1, $2, $3, $4) \
+             on conflict (shop_id, stream) do update set value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(shop_id)
+        .bind(stream)
+        .bind(value)
+        .bind(at)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn lock_stock(&mut self, warehouse: &str, sku: &str) -> Result<(i64, StockLevel)> {
+        sqlx::query(
+            "insert into stock (warehouse, sku, on_hand, reserved, safety, allow_oversell) \
+             values ($1, $2, 0, 0, 0, coalesce((select allow_oversell from warehouses where code = $1), 0)) \
+             on conflict (warehouse, sku) do nothing",
+        )
+        .bind(warehouse)
+        .bind(sku)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        let row = sqlx::query("select on_hand, reserved, safety, allow_oversell, id from stock where warehouse = $1 and sku = $2 for update")
+            .bind(warehouse)
+            .bind(sku)
+            .fetch_one(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok((get(&row, 4)?, stock_level(&row)?))
+    }
+
+    async fn lock_stock_by_id(&mut self, stock_id: i64) -> Result<StockLevel> {
+        let row = sqlx::query(
+            "select on_hand, reserved, safety, allow_oversell from stock where id = $1 for update",
+        )
+        .bind(stock_id)
+        .fetch_one(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        stock_level(&row)
+    }
+
+    async fn write_stock(&mut self, stock_id: i64, level: StockLevel) -> Result<()> {
+        sqlx::query("update stock set on_hand = $2, reserved = $3, safety = $4 where id = $1")
+            .bind(stock_id)
+            .bind(level.on_hand)
+            .bind(level.reserved)
+            .bind(level.safety)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn append_ledger(
+        &mut self,
+        stock_id: i64,
+        kind: &str,
+        quantity: i64,
+        reference: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("insert into stock_ledger (stock_id, kind, quantity, reference, at) values ($1, $2, $3, $4, $5)")
+            .bind(stock_id)
+            .bind(kind)
+            .bind(quantity)
+            .bind(reference)
+            .bind(at)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn add_reservation(
+        &mut self,
+        order_id: i64,
+        line_no: i64,
+        stock_id: i64,
+        quantity: i64,
+    ) -> Result<()> {
+        let updated = sqlx::query("update reservations set quantity = quantity + $4 where order_id = $1 and line_no = $2 and stock_id = $3")
+            .bind(order_id)
+            .bind(line_no)
+            .bind(stock_id)
+            .bind(quantity)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("insert into reservations (order_id, line_no, stock_id, quantity) values ($1, $2, $3, $4)")
+                .bind(order_id)
+                .bind(line_no)
+                .bind(stock_id)
+                .bind(quantity)
+                .execute(&mut *self.0)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn reservations(
+        &mut self,
+        order_id: i64,
+        line: Option<(i64, &str)>,
+    ) -> Result<Vec<(i64, i64, i64)>> {
+        let (line_no, warehouse) = match line {
+            Some((line_no, warehouse)) => (Some(line_no), Some(warehouse)),
+            None => (None, None),
+        };
+        let rows = sqlx::query(
+            "select r.line_no, r.stock_id, r.quantity from reservations r join stock s on s.id = r.stock_id \
+             where r.order_id = $1 and r.quantity > 0 and ($2::bigint is null or (r.line_no = $2 and s.warehouse = $3)) \
+             order by r.line_no, r.stock_id",
+        )
+        .bind(order_id)
+        .bind(line_no)
+        .bind(warehouse)
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
+            .collect()
+    }
+
+    async fn lock_line(&mut self, order_id: i64, line_no: i64) -> Result<Option<LineCounts>> {
+        let row = sqlx::query("select quantity, planned, shipped from order_lines where order_id = $1 and line_no = $2 for update")
+            .bind(order_id)
+            .bind(line_no)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| {
+            Ok(LineCounts {
+                quantity: get(&r, 0)?,
+                planned: get(&r, 1)?,
+                shipped: get(&r, 2)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_line_counts(
+        &mut self,
+        order_id: i64,
+        line_no: i64,
+        planned: i64,
+        shipped: i64,
+    ) -> Result<()> {
+        sqlx::query("update order_lines set planned = $3, shipped = $4 where order_id = $1 and line_no = $2")
+            .bind(order_id)
+            .bind(line_no)
+            .bind(planned)
+            .bind(shipped)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn insert_shipment(&mut self, row: &ShipmentRow) -> Result<i64> {
+        let out = sqlx::query(
+            "insert into shipments (warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+        )
+        .bind(&row.warehouse)
+        .bind(&row.carrier)
+        .bind(&row.status)
+        .bind(&row.holder)
+        .bind(row.lease_until)
+        .bind(&row.tracking_no)
+        .bind(row.version)
+        .bind(row.created_at)
+        .fetch_one(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        get(&out, 0)
+    }
+
+    async fn insert_shipment_line(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+        line_no: i64,
+        quantity: i64,
+    ) -> Result<()> {
+        sqlx::query("insert into shipment_lines (shipment_id, order_id, line_no, quantity) values ($1, $2, $3, $4)")
+            .bind(shipment_id)
+            .bind(order_id)
+            .bind(line_no)
+            .bind(quantity)
+            .execute(&mut *self.0)
+            .await
+            .map_err(|err| match db_err(err) {
+                Error::Conflict(_) => Error::invalid("lines", format!("line {line_no} of order {order_id} appears twice in the shipment")),
+                err => err,
+            })?;
+        Ok(())
+    }
+
+    async fn lock_shipment(&mut self, id: i64) -> Result<Option<ShipmentRow>> {
+        let sql = format!("select {SHIPMENT_COLUMNS} from shipments where id = $1 for update");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(shipment_row).transpose()
+    }
+
+    async fn shipment_lines(&mut self, id: i64) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query("select order_id, line_no, quantity from shipment_lines where shipment_id = $1 order by order_id, line_no")
+            .bind(id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
+            .collect()
+    }
+
+    async fn update_shipment(&mut self, row: &ShipmentRow, expected_version: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "update shipments set status = $3, holder = $4, lease_until = $5, tracking_no = $6, version = $7, carrier = $8 \
+             where id = $1 and version = $2",
+        )
+        .bind(row.id)
+        .bind(expected_version)
+        .bind(&row.status)
+        .bind(&row.holder)
+        .bind(row.lease_until)
+        .bind(&row.tracking_no)
+        .bind(row.version)
+        .bind(&row.carrier)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_outbox(
+        &mut self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        at: i64,
+    ) -> Result<i64> {
+        let row = sqlx::query("insert into outbox (topic, key, payload, created_at, due_at) values ($1, $2, $3, $4, $4) returning id")
+            .bind(topic)
+            .bind(key)
+            .bind(payload)
+            .bind(at)
+            .fetch_one(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        get(&row, 0)
+    }
+}
+
+fn into_shop(r: &PgRow) -> Result<Shop> {
+    let channel: String = get(r, 2)?;
+    let channel = ChannelKind::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?;
+    Ok(Shop {
+        id: ShopId(get(r, 0)?),
+        code: get(r, 1)?,
+        channel,
+        name: get(r, 3)?,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn ensure_shop(&self, code: &str, channel: ChannelKind, name: &str) -> Result<Shop> {
+        sqlx::query("insert into shops (code, channel, name) values ($1, $2, $3) on conflict (code) do nothing")
+            .bind(code)
+            .bind(channel.as_str())
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let row = sqlx::query("select id, code, channel, name from shops where code = $1")
+            .bind(code)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        into_shop(&row)
+    }
+
+    async fn shops(&self) -> Result<Vec<Shop>> {
+        let rows = sqlx::query("select id, code, channel, name from shops order by id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(into_shop).collect()
+    }
+
+    async fn ingest_batch(&self, batch: IngestBatch) -> Result<IngestReport> {
+        in_tx!(self, |tx| logic::ingest(&mut tx, batch))
+    }
+
+    async fn load_order(&self, id: OrderId) -> Result<Order> {
+        in_tx!(self, |tx| logic::load_order(&mut tx, id.0))
+    }
+
+    async fn find_order(&self, shop: ShopId, external_id: &ExternalId) -> Result<Option<Order>> {
+        let row = sqlx::query("select id from orders where shop_id = $1 and external_id = $2")
+            .bind(shop.0)
+            .bind(external_id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match row {
+            Some(row) => Ok(Some(self.load_order(OrderId(get(&row, 0)?)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn search_orders(&self, q: &OrderQuery) -> Result<Vec<OrderSummary>> {
+        let rows = sqlx::query(
+            "select o.id, o.shop_id, o.external_id, o.status, o.created_at, o.receiver_name, o.paid_minor, o.currency \
+             from orders o where ($1::bigint is null or o.shop_id = $1) and ($2::text is null or o.status = $2) \
+             and ($3::text is null or o.external_id = $3) and ($4::text is null or o.receiver_phone like '%' || $4) \
+             and ($5::text is null or o.receiver_name = $5) \
+             and ($6::text is null or exists (select 1 from order_lines l where l.order_id = o.id and l.sku = $6)) \
+             and ($7::bigint is null or o.created_at >= $7) and ($8::bigint is null or o.created_at < $8) \
+             and ($9::bigint is null or o.id < $9) order by o.id desc limit $10",
+        )
+        .bind(q.shop.map(|it| it.0))
+        .bind(q.status.map(OrderStatus::as_str))
+        .bind(q.external_id.as_deref())
+        .bind(q.phone_tail.as_deref())
+        .bind(q.receiver_name.as_deref())
+        .bind(q.sku.as_ref().map(SkuCode::as_str))
+        .bind(q.created_from.map(Timestamp::unix_millis))
+        .bind(q.created_to.map(Timestamp::unix_millis))
+        .bind(q.before.map(|it| it.0))
+        .bind(i64::from(q.limit.clamp(1, 1000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(OrderSummary {
+                    id: OrderId(get(r, 0)?),
+                    shop: ShopId(get(r, 1)?),
+                    external_id: ExternalId::new(get::<String>(r, 2)?)
+                        .map_err(|err| corrupt("external id", err))?,
+                    status: parse_status(&get::<String>(r, 3)?)?,
+                    created_at: Timestamp::from_unix_millis(get(r, 4)?),
+                    receiver_name: get(r, 5)?,
+                    paid_minor: get(r, 6)?,
+                    currency: get(r, 7)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn raw_document(&self, id: OrderId) -> Result<RawDocument> {
+        let row = sqlx::query(
+            "select d.shop_id, d.external_id, d.received_at, d.format, d.body from orders o \
+             join raw_documents d on d.id = o.raw_document_id where o.id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let Some(r) = row else {
+            return Err(Error::NotFound(format!("order {id}")));
+        };
+        Ok(RawDocument {
+            shop: ShopId(get(&r, 0)?),
+            external_id: ExternalId::new(get::<String>(&r, 1)?)
+                .map_err(|err| corrupt("external id", err))?,
+            received_at: Timestamp::from_unix_millis(get(&r, 2)?),
+            format: get(&r, 3)?,
+            body: get(&r, 4)?,
+        })
+    }
+
+    async fn count_orders(&self) -> Result<Vec<(OrderStatus, u64)>> {
+        let rows =
+            sqlx::query("select status, count(*) from orders group by status order by status")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_status(&get::<String>(r, 0)?)?,
+                    get::<i64>(r, 1)? as u64,
+                ))
+            })
+            .collect()
+    }
+
+    async fn apply_order_event(
+        &self,
+        id: OrderId,
+        expected_version: u64,
+        event: OrderEvent,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Order> {
+        in_tx!(self, |tx| logic::apply_order_event(
+            &mut tx,
+            id.0,
+            expected_version,
+            event,
+            actor,
+            at
+        ))
+    }
+
+    async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>> {
+        let rows = sqlx::query("select id, subject_kind, subject_id, kind, actor, at, before, after from events where subject_kind = 'order' and subject_id = $1 order by id")
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    id: get(r, 0)?,
+                    subject_kind: get(r, 1)?,
+                    subject_id: get(r, 2)?,
+                    kind: get(r, 3)?,
+                    actor: get(r, 4)?,
+                    at: Timestamp::from_unix_millis(get(r, 5)?),
+                    before: get(r, 6)?,
+                    after: get(r, 7)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_warehouse(&self, w: &Warehouse) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "insert into warehouses (code, name, kind, area_code, allow_oversell) values ($1, $2, $3, $4, $5) \
+             on conflict (code) do update set name = excluded.name, kind = excluded.kind, area_code = excluded.area_code, \
+             allow_oversell = excluded.allow_oversell",
+        )
+        .bind(w.code.as_str())
+        .bind(&w.name)
+        .bind(w.kind.as_str())
+        .bind(&w.area_code)
+        .bind(i64::from(w.allow_oversell))
+        .execute(&mut *tx.0)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("update stock set allow_oversell = $2 where warehouse = $1")
+            .bind(w.code.as_str())
+            .bind(i64::from(w.allow_oversell))
+            .execute(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await
+    }
+
+    async fn stock_level(&self, warehouse: &WarehouseCode, sku: &SkuCode) -> Result<StockLevel> {
+        let row = sqlx::query("select on_hand, reserved, safety, allow_oversell from stock where warehouse = $1 and sku = $2")
+            .bind(warehouse.as_str())
+            .bind(sku.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref()
+            .map(stock_level)
+            .transpose()
+            .map(|it| it.unwrap_or(StockLevel::EMPTY))
+    }
+
+    async fn receive_stock(
+        &self,
+        warehouse: &WarehouseCode,
+        sku: &SkuCode,
+        quantity: Quantity,
+        reference: &str,
+        at: Timestamp,
+    ) -> Result<StockLevel> {
+        in_tx!(self, |tx| logic::receive_stock(
+            &mut tx,
+            warehouse.as_str(),
+            sku.as_str(),
+            quantity,
+            reference,
+            at
+        ))
+    }
+
+    async fn reserve_stock(
+        &self,
+        order: OrderId,
+        requests: &[StockRequest],
+        at: Timestamp,
+    ) -> Result<()> {
+        in_tx!(self, |tx| logic::reserve_stock(
+            &mut tx, order.0, requests, at
+        ))
+    }
+
+    async fn release_stock(&self, order: OrderId, at: Timestamp) -> Result<u64> {
+        in_tx!(self, |tx| logic::release_stock(&mut tx, order.0, at))
+    }
+
+    async fn stock_ledger(
+        &self,
+        warehouse: &WarehouseCode,
+        sku: &SkuCode,
+    ) -> Result<Vec<(String, i64, String)>> {
+        let rows = sqlx::query(
+            "select l.kind, l.quantity, l.reference from stock_ledger l join stock s on s.id = l.stock_id \
+             where s.warehouse = $1 and s.sku = $2 order by l.id",
+        )
+        .bind(warehouse.as_str())
+        .bind(sku.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
+            .collect()
+    }
+
+    async fn create_shipment(&self, shipment: &NewShipment, at: Timestamp) -> Result<Shipment> {
+        in_tx!(self, |tx| logic::create_shipment(&mut tx, shipment, at))
+    }
+
+    async fn load_shipment(&self, id: ShipmentId) -> Result<Shipment> {
+        in_tx!(self, |tx| logic::load_shipment(&mut tx, id.0))
+    }
+
+    async fn apply_shipment_event(
+        &self,
+        id: ShipmentId,
+        expected_version: u64,
+        event: &ShipmentEvent,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Shipment> {
+        in_tx!(self, |tx| logic::apply_shipment_event(
+            &mut tx,
+            id,
+            expected_version,
+            event,
+            actor,
+            at
+        ))
+    }
+
+    async fn enqueue_outbox(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        at: Timestamp,
+    ) -> Result<i64> {
+        in_tx!(self, |tx| tx.insert_outbox(
+            topic,
+            key,
+            payload,
+            at.unix_millis()
+        ))
+    }
+
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_millis: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let rows = sqlx::query(
+            "update outbox set claimed_by = $1, claim_until = $2 + $3, attempts = attempts + 1 \
+             where id in (select id from outbox where delivered_at is null and due_at <= $2 \
+             and (claim_until is null or claim_until <= $2) order by due_at, id limit $4 for update skip locked) \
+             returning id, topic, key, payload, attempts",
+        )
+        .bind(worker)
+        .bind(now.unix_millis())
+        .bind(lease_millis)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut items = rows
+            .iter()
+            .map(|r| {
+                Ok(OutboxItem {
+                    id: get(r, 0)?,
+                    topic: get(r, 1)?,
+                    key: get(r, 2)?,
+                    payload: get(r, 3)?,
+                    attempts: u32::try_from(get::<i64>(r, 4)?)
+                        .map_err(|_| corrupt("attempts", "negative"))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        items.sort_by_key(|it| it.id);
+        Ok(items)
+    }
+
+    async fn finish_outbox(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: std::result::Result<(), String>,
+        retry_at: Timestamp,
+    ) -> Result<()> {
+        let done = match outcome {
+            Ok(()) => sqlx::query("update outbox set delivered_at = $3, claimed_by = null, claim_until = null, last_error = null where id = $1 and claimed_by = $2")
+                .bind(id)
+                .bind(worker)
+                .bind(retry_at.unix_millis())
+                .execute(&self.pool)
+                .await,
+            Err(error) => sqlx::query("update outbox set due_at = $3, claimed_by = null, claim_until = null, last_error = $4 where id = $1 and claimed_by = $2")
+                .bind(id)
+                .bind(worker)
+                .bind(retry_at.unix_millis())
+                .bind(error)
+                .execute(&self.pool)
+                .await,
+        }
+        .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::Conflict(format!(
+                "outbox row {id} is not claimed by {worker}"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn cursor(&self, shop: ShopId, stream: Stream) -> Result<Option<String>> {
+        let row = sqlx::query("select value from sync_cursors where shop_id = $1 and stream = $2")
+            .bind(shop.0)
+            .bind(stream.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(|r| get(r, 0)).transpose()
+    }
+
+    async fn set_cursor(
+        &self,
+        shop: ShopId,
+        stream: Stream,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        in_tx!(self, |tx| tx.set_cursor(
+            shop.0,
+            stream.as_str(),
+            value,
+            at.unix_millis()
+        ))
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl_millis: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "insert into leases (name, holder, expires_at) values ($1, $2, $3 + $4) \
+             on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at \
+             where leases.holder = excluded.holder or leases.expires_at <= $3",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now.unix_millis())
+        .bind(ttl_millis)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        sqlx::query("delete from leases where name = $1 and holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,364 @@
+//! Rows as both backends read and write them, and their one conversion to and from domain types.
+
+use std::collections::BTreeSet;
+
+use app::{Error, Result};
+use domain::{
+    Buyer, Currency, ExternalId, HoldReason, Lifecycle, Money, Order, OrderAmounts, OrderFlags,
+    OrderId, OrderLine, OrderStatus, PlatformState, Quantity, Receiver, RefundState, Shipment,
+    ShipmentId, ShipmentLine, ShipmentStatus, ShopId, SkuCode, StandardOrder, Timestamp,
+    TrackingNumber, WarehouseCode,
+};
+
+pub(crate) fn corrupt(what: &str, value: impl std::fmt::Debug) -> Error {
+    Error::Storage(format!("stored {what} {value:?} is not readable"))
+}
+
+pub(crate) fn holds_text(holds: &BTreeSet<HoldReason>) -> String {
+    holds
+        .iter()
+        .map(|it| it.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_holds(text: &str) -> Result<BTreeSet<HoldReason>> {
+    text.split(',')
+        .filter(|it| !it.is_empty())
+        .map(|it| HoldReason::parse(it).ok_or_else(|| corrupt("hold reason", it)))
+        .collect()
+}
+
+pub(crate) fn parse_status(text: &str) -> Result<OrderStatus> {
+    OrderStatus::parse(text).ok_or_else(|| corrupt("order status", text))
+}
+
+/// Every column of `orders`, in table order, as plain values.
+#[derive(Clone, Debug)]
+pub(crate) struct OrderRow {
+    pub(crate) id: i64,
+    pub(crate) shop_id: i64,
+    pub(crate) external_id: String,
+    pub(crate) status: String,
+    pub(crate) holds: String,
+    pub(crate) exception: bool,
+    pub(crate) platform_status: String,
+    pub(crate) platform_state: String,
+    pub(crate) created_at: i64,
+    pub(crate) paid_at: Option<i64>,
+    pub(crate) updated_at: i64,
+    pub(crate) ingested_at: i64,
+    pub(crate) content_hash: i64,
+    pub(crate) raw_document_id: i64,
+    pub(crate) buyer_id: String,
+    pub(crate) buyer_nick: String,
+    pub(crate) receiver: [String; 10],
+    pub(crate) currency: String,
+    pub(crate) amounts: [i64; 4],
+    pub(crate) buyer_message: String,
+    pub(crate) seller_memo: String,
+    pub(crate) flags: i64,
+    pub(crate) tags: String,
+    pub(crate) risk_score: Option<i64>,
+    pub(crate) version: i64,
+}
+
+/// The column list of `orders` in [`OrderRow`] order, for `select`.
+pub(crate) const ORDER_COLUMNS: &str = "id, shop_id, external_id, status, holds, exception, platform_status, \
+    platform_state, created_at, paid_at, updated_at, ingested_at, content_hash, raw_document_id, buyer_id, \
+    buyer_nick, receiver_name, receiver_phone, receiver_country, province, city, district, town, detail, zip, \
+    area_code, currency, goods_minor, discount_minor, shipping_minor, paid_minor, buyer_message, seller_memo, \
+    flags, tags, risk_score, version";
+
+/// The columns a platform revision sets (everything but id, lifecycle, version and ingest time).
+pub(crate) const ORDER_DATA_COLUMNS: [&str; 29] = [
+    "platform_status",
+    "platform_state",
+    "created_at",
+    "paid_at",
+    "updated_at",
+    "content_hash",
+    "raw_document_id",
+    "buyer_id",
+    "buyer_nick",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_country",
+    "province",
+    "city",
+    "district",
+    "town",
+    "detail",
+    "zip",
+    "area_code",
+    "currency",
+    "goods_minor",
+    "discount_minor",
+    "shipping_minor",
+    "paid_minor",
+    "buyer_message",
+    "seller_memo",
+    "flags",
+    "tags",
+    "risk_score",
+];
+
+/// Every column of `order_lines` but `order_id`, as plain values.
+#[derive(Clone, Debug)]
+pub(crate) struct LineRow {
+    pub(crate) line_no: i64,
+    pub(crate) platform_item_id: String,
+    pub(crate) platform_sku_id: String,
+    pub(crate) seller_sku_code: String,
+    pub(crate) sku: Option<String>,
+    pub(crate) title: String,
+    pub(crate) quantity: i64,
+    pub(crate) unit_price_minor: i64,
+    pub(crate) discount_minor: i64,
+    pub(crate) paid_minor: i64,
+    pub(crate) refund_state: String,
+}
+
+pub(crate) const LINE_COLUMNS: &str = "line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
+    quantity, unit_price_minor, discount_minor, paid_minor, refund_state";
+
+impl LineRow {
+    pub(crate) fn from_line(line: &OrderLine) -> LineRow {
+        LineRow {
+            line_no: i64::from(line.line_no),
+            platform_item_id: line.platform_item_id.clone(),
+            platform_sku_id: line.platform_sku_id.clone(),
+            seller_sku_code: line.seller_sku_code.clone(),
+            sku: line.sku.as_ref().map(|it| it.as_str().to_owned()),
+            title: line.title.clone(),
+            quantity: i64::from(line.quantity.get()),
+            unit_price_minor: line.unit_price.minor,
+            discount_minor: line.discount.minor,
+            paid_minor: line.paid.minor,
+            refund_state: line.refund.as_str().to_owned(),
+        }
+    }
+
+    fn into_line(self, currency: Currency) -> Result<OrderLine> {
+        let money = |minor| Money::new(minor, currency);
+        Ok(OrderLine {
+            line_no: u32::try_from(self.line_no)
+                .map_err(|_| corrupt("line number", self.line_no))?,
+            platform_item_id: self.platform_item_id,
+            platform_sku_id: self.platform_sku_id,
+            seller_sku_code: self.seller_sku_code,
+            sku: self
+                .sku
+                .map(SkuCode::new)
+                .transpose()
+                .map_err(|err| corrupt("sku", err))?,
+            title: self.title,
+            quantity: u32::try_from(self.quantity)
+                .ok()
+                .and_then(|it| Quantity::new(it).ok())
+                .ok_or_else(|| corrupt("quantity", self.quantity))?,
+            unit_price: money(self.unit_price_minor),
+            discount: money(self.discount_minor),
+            paid: money(self.paid_minor),
+            refund: RefundState::parse(&self.refund_state)
+                .ok_or_else(|| corrupt("refund state", &self.refund_state))?,
+        })
+    }
+}
+
+impl OrderRow {
+    /// The row of a new or updated order; `id`, `version` and lifecycle columns are the caller's.
+    pub(crate) fn from_standard(
+        order: &StandardOrder,
+        lifecycle: &Lifecycle,
+        content_hash: u64,
+        raw_document_id: i64,
+        ingested_at: Timestamp,
+    ) -> OrderRow {
+        let r = &order.receiver;
+        OrderRow {
+            id: 0,
+            shop_id: order.shop.0,
+            external_id: order.external_id.as_str().to_owned(),
+            status: lifecycle.status.as_str().to_owned(),
+            holds: holds_text(&lifecycle.holds),
+            exception: lifecycle.exception,
+            platform_status: order.platform_status.clone(),
+            platform_state: order.platform_state.as_str().to_owned(),
+            created_at: order.created_at.unix_millis(),
+            paid_at: order.paid_at.map(Timestamp::unix_millis),
+            updated_at: order.updated_at.unix_millis(),
+            ingested_at: ingested_at.unix_millis(),
+            // Stored as the same 64 bits, read as signed.
+            content_hash: content_hash as i64,
+            raw_document_id,
+            buyer_id: order.buyer.platform_id.clone(),
+            buyer_nick: order.buyer.nickname.clone(),
+            receiver: [
+                r.name.clone(),
+                r.phone.clone(),
+                r.country.clone(),
+                r.province.clone(),
+                r.city.clone(),
+                r.district.clone(),
+                r.town.clone(),
+                r.detail.clone(),
+                r.zip.clone(),
+                r.area_code.clone(),
+            ],
+            currency: order.currency.code().to_owned(),
+            amounts: [
+                order.amounts.goods.minor,
+                order.amounts.discount.minor,
+                order.amounts.shipping.minor,
+                order.amounts.paid.minor,
+            ],
+            buyer_message: order.buyer_message.clone(),
+            seller_memo: order.seller_memo.clone(),
+            flags: i64::from(order.flags.bits()),
+            tags: order.tags.join(","),
+            risk_score: order.risk_score.map(i64::from),
+            version: 1,
+        }
+    }
+
+    pub(crate) fn lifecycle(&self) -> Result<Lifecycle> {
+        Ok(Lifecycle {
+            status: parse_status(&self.status)?,
+            holds: parse_holds(&self.holds)?,
+            exception: self.exception,
+        })
+    }
+
+    pub(crate) fn into_order(self, lines: Vec<LineRow>) -> Result<Order> {
+        let lifecycle = self.lifecycle()?;
+        let currency =
+            Currency::new(&self.currency).map_err(|_| corrupt("currency", &self.currency))?;
+        let money = |minor| Money::new(minor, currency);
+        let [
+            name,
+            phone,
+            country,
+            province,
+            city,
+            district,
+            town,
+            detail,
+            zip,
+            area_code,
+        ] = self.receiver;
+        let lines = lines
+            .into_iter()
+            .map(|it| it.into_line(currency))
+            .collect::<Result<Vec<_>>>()?;
+        let data = StandardOrder {
+            shop: ShopId(self.shop_id),
+            external_id: ExternalId::new(self.external_id)
+                .map_err(|err| corrupt("external id", err))?,
+            platform_status: self.platform_status,
+            platform_state: PlatformState::parse(&self.platform_state)
+                .ok_or_else(|| corrupt("platform state", &self.platform_state))?,
+            created_at: Timestamp::from_unix_millis(self.created_at),
+            paid_at: self.paid_at.map(Timestamp::from_unix_millis),
+            updated_at: Timestamp::from_unix_millis(self.updated_at),
+            buyer: Buyer {
+                platform_id: self.buyer_id,
+                nickname: self.buyer_nick,
+            },
+            receiver: Receiver {
+                name,
+                phone,
+                country,
+                province,
+                city,
+                district,
+                town,
+                detail,
+                zip,
+                area_code,
+            },
+            currency,
+            amounts: OrderAmounts {
+                goods: money(self.amounts[0]),
+                discount: money(self.amounts[1]),
+                shipping: money(self.amounts[2]),
+                paid: money(self.amounts[3]),
+            },
+            buyer_message: self.buyer_message,
+            seller_memo: self.seller_memo,
+            flags: OrderFlags::from_bits(
+                u8::try_from(self.flags).map_err(|_| corrupt("flags", self.flags))?,
+            ),
+            tags: self
+                .tags
+                .split(',')
+                .filter(|it| !it.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            risk_score: self
+                .risk_score
+                .map(|it| u8::try_from(it).map_err(|_| corrupt("risk score", it)))
+                .transpose()?,
+            lines,
+        };
+        Ok(Order {
+            id: OrderId(self.id),
+            version: u64::try_from(self.version).map_err(|_| corrupt("version", self.version))?,
+            lifecycle,
+            ingested_at: Timestamp::from_unix_millis(self.ingested_at),
+            data,
+        })
+    }
+}
+
+/// Every column of `shipments`, as plain values.
+#[derive(Clone, Debug)]
+pub(crate) struct ShipmentRow {
+    pub(crate) id: i64,
+    pub(crate) warehouse: String,
+    pub(crate) carrier: Option<String>,
+    pub(crate) status: String,
+    pub(crate) holder: Option<String>,
+    pub(crate) lease_until: Option<i64>,
+    pub(crate) tracking_no: Option<String>,
+    pub(crate) version: i64,
+    pub(crate) created_at: i64,
+}
+
+pub(crate) const SHIPMENT_COLUMNS: &str =
+    "id, warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at";
+
+impl ShipmentRow {
+    pub(crate) fn into_shipment(self, lines: Vec<(i64, i64, i64)>) -> Result<Shipment> {
+        let lines = lines
+            .into_iter()
+            .map(|(order, line_no, quantity)| {
+                Ok(ShipmentLine {
+                    order: OrderId(order),
+                    line_no: u32::try_from(line_no).map_err(|_| corrupt("line number", line_no))?,
+                    quantity: u32::try_from(quantity)
+                        .ok()
+                        .and_then(|it| Quantity::new(it).ok())
+                        .ok_or_else(|| corrupt("quantity", quantity))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Shipment {
+            id: ShipmentId(self.id),
+            warehouse: WarehouseCode::new(self.warehouse)
+                .map_err(|err| corrupt("warehouse", err))?,
+            carrier: self.carrier,
+            status: ShipmentStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("shipment status", &self.status))?,
+            holder: self.holder,
+            lease_until: self.lease_until.map(Timestamp::from_unix_millis),
+            tracking: self
+                .tracking_no
+                .map(|it| TrackingNumber::parse(&it).ok_or_else(|| corrupt("tracking number", it)))
+                .transpose()?,
+            lines,
+            version: u64::try_from(self.version).map_err(|_| corrupt("version", self.version))?,
+            created_at: Timestamp::from_unix_millis(self.created_at),
+        })
+    }
+}

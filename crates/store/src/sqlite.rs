@@ -1,0 +1,1144 @@
+//! The SQLite store: one file, WAL, one connection behind a mutex on the blocking thread pool.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use app::{
+    Error, EventRecord, IngestBatch, IngestReport, NewShipment, OrderQuery, OrderSummary,
+    OutboxItem, RawDocument, Result, StockRequest, Store, Stream,
+};
+use domain::{
+    Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
+    ShipmentEvent, ShipmentId, Shop, ShopId, SkuCode, StockLevel, Timestamp, Warehouse,
+    WarehouseCode,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::logic;
+use crate::rows::{
+    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, SHIPMENT_COLUMNS,
+    ShipmentRow, corrupt, parse_status,
+};
+use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx, block_on};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+/// The embedded store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn db_err(err: rusqlite::Error) -> Error {
+    Error::Storage(format!("sqlite: {err}"))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path).map_err(db_err)?;
+        SqliteStore::setup(conn)
+    }
+
+    fn setup(mut conn: Connection) -> Result<SqliteStore> {
+        conn.execute_batch(
+            "pragma journal_mode = wal;
+             pragma synchronous = normal;
+             pragma foreign_keys = on;
+             pragma busy_timeout = 5000;
+             pragma cache_size = -65536;
+             pragma temp_store = memory;",
+        )
+        .map_err(db_err)?;
+        conn.set_prepared_statement_cache_capacity(128);
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` in one transaction on the blocking pool; commits when it returns `Ok`.
+    async fn transact<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut SqliteTx<'_>) -> Result<R> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn
+                .lock()
+                .map_err(|_| Error::Storage("sqlite connection poisoned".to_owned()))?;
+            let tx = conn.transaction().map_err(db_err)?;
+            let mut tx = SqliteTx(tx);
+            let out = f(&mut tx)?;
+            tx.0.commit().map_err(db_err)?;
+            Ok(out)
+        })
+        .await
+        .map_err(|err| Error::Storage(format!("sqlite task failed: {err}")))?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch("create table if not exists schema_migrations (version text primary key, applied_at integer not null)")
+        .map_err(db_err)?;
+    for (version, sql) in MIGRATIONS {
+        let tx = conn.transaction().map_err(db_err)?;
+        let done: Option<String> = tx
+            .query_row(
+                "select version from schema_migrations where version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?;
+        if done.is_none() {
+            tx.execute_batch(sql)
+                .map_err(|err| Error::Storage(format!("migration {version}: {err}")))?;
+            tx.execute(
+                "insert into schema_migrations (version, applied_at) values (?1, 0)",
+                [version],
+            )
+            .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)?;
+    }
+    Ok(())
+}
+
+struct SqliteTx<'c>(Transaction<'c>);
+
+fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
+    let mut receiver: [String; 10] = Default::default();
+    for (i, field) in receiver.iter_mut().enumerate() {
+        *field = r.get(16 + i)?;
+    }
+    Ok(OrderRow {
+        id: r.get(0)?,
+        shop_id: r.get(1)?,
+        external_id: r.get(2)?,
+        status: r.get(3)?,
+        holds: r.get(4)?,
+        exception: r.get(5)?,
+        platform_status: r.get(6)?,
+        platform_state: r.get(7)?,
+        created_at: r.get(8)?,
+        paid_at: r.get(9)?,
+        updated_at: r.get(10)?,
+        ingested_at: r.get(11)?,
+        content_hash: r.get(12)?,
+        raw_document_id: r.get(13)?,
+        buyer_id: r.get(14)?,
+        buyer_nick: r.get(15)?,
+        receiver,
+        currency: r.get(26)?,
+        amounts: [r.get(27)?, r.get(28)?, r.get(29)?, r.get(30)?],
+        buyer_message: r.get(31)?,
+        seller_memo: r.get(32)?,
+        flags: r.get(33)?,
+        tags: r.get(34)?,
+        risk_score: r.get(35)?,
+        version: r.get(36)?,
+    })
+}
+
+fn line_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
+    Ok(LineRow {
+        line_no: r.get(0)?,
+        platform_item_id: r.get(1)?,
+        platform_sku_id: r.get(2)?,
+        seller_sku_code: r.get(3)?,
+        sku: r.get(4)?,
+        title: r.get(5)?,
+        quantity: r.get(6)?,
+        unit_price_minor: r.get(7)?,
+        discount_minor: r.get(8)?,
+        paid_minor: r.get(9)?,
+        refund_state: r.get(10)?,
+    })
+}
+
+fn shipment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShipmentRow> {
+    Ok(ShipmentRow {
+        id: r.get(0)?,
+        warehouse: r.get(1)?,
+        carrier: r.get(2)?,
+        status: r.get(3)?,
+        holder: r.get(4)?,
+        lease_until: r.get(5)?,
+        tracking_no: r.get(6)?,
+        version: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+fn stock_level(r: &rusqlite::Row<'_>) -> rusqlite::Result<StockLevel> {
+    Ok(StockLevel {
+        on_hand: r.get(0)?,
+        reserved: r.get(1)?,
+        safety: r.get(2)?,
+        allow_oversell: r.get(3)?,
+    })
+}
+
+/// The values of [`ORDER_DATA_COLUMNS`] of a row, in that order.
+fn order_data_params(row: &OrderRow) -> [&dyn rusqlite::ToSql; 29] {
+    let [
+        name,
+        phone,
+        country,
+        province,
+        city,
+        district,
+        town,
+        detail,
+        zip,
+        area_code,
+    ] = &row.receiver;
+    [
+        &row.platform_status,
+        &row.platform_state,
+        &row.created_at,
+        &row.paid_at,
+        &row.updated_at,
+        &row.content_hash,
+        &row.raw_document_id,
+        &row.buyer_id,
+        &row.buyer_nick,
+        name,
+        phone,
+        country,
+        province,
+        city,
+        district,
+        town,
+        detail,
+        zip,
+        area_code,
+        &row.currency,
+        &row.amounts[0],
+        &row.amounts[1],
+        &row.amounts[2],
+        &row.amounts[3],
+        &row.buyer_message,
+        &row.seller_memo,
+        &row.flags,
+        &row.tags,
+        &row.risk_score,
+    ]
+}
+
+impl Tx for SqliteTx<'_> {
+    async fn find_held_order(
+        &mut self,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<HeldOrder>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select id, updated_at, content_hash, status, holds, exception from orders where shop_id = ?1 and external_id = ?2")
+            .map_err(db_err)?;
+        stmt.query_row(params![shop_id, external_id], |r| {
+            Ok(HeldOrder {
+                id: r.get(0)?,
+                updated_at: r.get(1)?,
+                content_hash: r.get(2)?,
+                status: r.get(3)?,
+                holds: r.get(4)?,
+                exception: r.get(5)?,
+            })
+        })
+        .optional()
+        .map_err(db_err)
+    }
+
+    async fn lock_order(&mut self, id: i64) -> Result<Option<OrderRow>> {
+        let sql = format!("select {ORDER_COLUMNS} from orders where id = ?1");
+        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        stmt.query_row([id], order_row).optional().map_err(db_err)
+    }
+
+    async fn order_lines(&mut self, order_id: i64) -> Result<Vec<LineRow>> {
+        let sql =
+            format!("select {LINE_COLUMNS} from order_lines where order_id = ?1 order by line_no");
+        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        let rows = stmt.query_map([order_id], line_row).map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn insert_raw_document(
+        &mut self,
+        shop_id: i64,
+        external_id: &str,
+        format: &str,
+        received_at: i64,
+        content_hash: i64,
+        body: &[u8],
+    ) -> Result<i64> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into raw_documents (shop_id, external_id, format, received_at, content_hash, body) values (?1, ?2, ?3, ?4, ?5, ?6)")
+            .map_err(db_err)?;
+        stmt.execute(params![
+            shop_id,
+            external_id,
+            format,
+            received_at,
+            content_hash,
+            body
+        ])
+        .map_err(db_err)?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    async fn insert_order(&mut self, row: &OrderRow) -> Result<i64> {
+        let columns = ORDER_DATA_COLUMNS.join(", ");
+        let marks = (1..=ORDER_DATA_COLUMNS.len() + 7)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "insert into orders (shop_id, external_id, status, holds, exception, ingested_at, version, {columns}) values ({marks})"
+        );
+        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        let head: [&dyn rusqlite::ToSql; 7] = [
+            &row.shop_id,
+            &row.external_id,
+            &row.status,
+            &row.holds,
+            &row.exception,
+            &row.ingested_at,
+            &row.version,
+        ];
+        let data = order_data_params(row);
+        let all: Vec<&dyn rusqlite::ToSql> = head.into_iter().chain(data).collect();
+        stmt.execute(all.as_slice()).map_err(db_err)?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    async fn update_order(&mut self, id: i64, row: &OrderRow) -> Result<()> {
+        let sets = ORDER_DATA_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 5))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "update orders set status = ?2, holds = ?3, exception = ?4, version = version + 1, {sets} where id = ?1"
+        );
+        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        let head: [&dyn rusqlite::ToSql; 4] = [&id, &row.status, &row.holds, &row.exception];
+        let all: Vec<&dyn rusqlite::ToSql> =
+            head.into_iter().chain(order_data_params(row)).collect();
+        stmt.execute(all.as_slice()).map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn upsert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
+                 quantity, unit_price_minor, discount_minor, paid_minor, refund_state) \
+                 values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                 on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
+                 platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
+                 title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
+                 discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
+            )
+            .map_err(db_err)?;
+        for l in lines {
+            stmt.execute(params![
+                order_id,
+                l.line_no,
+                l.platform_item_id,
+                l.platform_sku_id,
+                l.seller_sku_code,
+                l.sku,
+                l.title,
+                l.quantity,
+                l.unit_price_minor,
+                l.discount_minor,
+                l.paid_minor,
+                l.refund_state
+            ])
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn delete_lines_after(&mut self, order_id: i64, last_line_no: i64) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached("delete from order_lines where order_id = ?1 and line_no > ?2 and planned = 0 and shipped = 0")
+            .map_err(db_err)?;
+        stmt.execute(params![order_id, last_line_no])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_lifecycle(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        status: &str,
+        holds: &str,
+        exception: bool,
+    ) -> Result<bool> {
+        let mut stmt = self
+            .0
+            .prepare_cached("update orders set status = ?3, holds = ?4, exception = ?5, version = version + 1 where id = ?1 and version = ?2")
+            .map_err(db_err)?;
+        let n = stmt
+            .execute(params![id, expected_version, status, holds, exception])
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    async fn append_event(&mut self, e: NewEvent<'_>) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into events (subject_kind, subject_id, kind, actor, at, before, after) values (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .map_err(db_err)?;
+        stmt.execute(params![
+            e.subject_kind,
+            e.subject_id,
+            e.kind,
+            e.actor,
+            e.at.unix_millis(),
+            e.before,
+            e.after
+        ])
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_cursor(&mut self, shop_id: i64, stream: &str, value: &str, at: i64) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "insert into sync_cursors (shop_id, stream, value, updated_at) values (?1, ?2, ?3, ?4) \
+                 on conflict (shop_id, stream) do update set value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .map_err(db_err)?;
+        stmt.execute(params![shop_id, stream, value, at])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn lock_stock(&mut self, warehouse: &str, sku: &str) -> Result<(i64, StockLevel)> {
+        self.0
+            .prepare_cached(
+                "insert into stock (warehouse, sku, on_hand, reserved, safety, allow_oversell) \
+                 values (?1, ?2, 0, 0, 0, coalesce((select allow_oversell from warehouses where code = ?1), 0)) \
+                 on conflict (warehouse, sku) do nothing",
+            )
+            .map_err(db_err)?
+            .execute(params![warehouse, sku])
+            .map_err(db_err)?;
+        let mut stmt = self
+            .0
+            .prepare_cached("select on_hand, reserved, safety, allow_oversell, id from stock where warehouse = ?1 and sku = ?2")
+            .map_err(db_err)?;
+        stmt.query_row(params![warehouse, sku], |r| {
+            Ok((r.get(4)?, stock_level(r)?))
+        })
+        .map_err(db_err)
+    }
+
+    async fn lock_stock_by_id(&mut self, stock_id: i64) -> Result<StockLevel> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "select on_hand, reserved, safety, allow_oversell from stock where id = ?1",
+            )
+            .map_err(db_err)?;
+        stmt.query_row([stock_id], stock_level).map_err(db_err)
+    }
+
+    async fn write_stock(&mut self, stock_id: i64, level: StockLevel) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "update stock set on_hand = ?2, reserved = ?3, safety = ?4 where id = ?1",
+            )
+            .map_err(db_err)?;
+        stmt.execute(params![
+            stock_id,
+            level.on_hand,
+            level.reserved,
+            level.safety
+        ])
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn append_ledger(
+        &mut self,
+        stock_id: i64,
+        kind: &str,
+        quantity: i64,
+        reference: &str,
+        at: i64,
+    ) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into stock_ledger (stock_id, kind, quantity, reference, at) values (?1, ?2, ?3, ?4, ?5)")
+            .map_err(db_err)?;
+        stmt.execute(params![stock_id, kind, quantity, reference, at])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn add_reservation(
+        &mut self,
+        order_id: i64,
+        line_no: i64,
+        stock_id: i64,
+        quantity: i64,
+    ) -> Result<()> {
+        let mut update = self
+            .0
+            .prepare_cached("update reservations set quantity = quantity + ?4 where order_id = ?1 and line_no = ?2 and stock_id = ?3")
+            .map_err(db_err)?;
+        if update
+            .execute(params![order_id, line_no, stock_id, quantity])
+            .map_err(db_err)?
+            == 0
+        {
+            let mut insert = self
+                .0
+                .prepare_cached("insert into reservations (order_id, line_no, stock_id, quantity) values (?1, ?2, ?3, ?4)")
+                .map_err(db_err)?;
+            insert
+                .execute(params![order_id, line_no, stock_id, quantity])
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn reservations(
+        &mut self,
+        order_id: i64,
+        line: Option<(i64, &str)>,
+    ) -> Result<Vec<(i64, i64, i64)>> {
+        let mut stmt = self
+            .0
+            .prepare_cached(
+                "select r.line_no, r.stock_id, r.quantity from reservations r join stock s on s.id = r.stock_id \
+                 where r.order_id = ?1 and r.quantity > 0 and (?2 is null or (r.line_no = ?2 and s.warehouse = ?3)) \
+                 order by r.line_no, r.stock_id",
+            )
+            .map_err(db_err)?;
+        let (line_no, warehouse) = match line {
+            Some((line_no, warehouse)) => (Some(line_no), Some(warehouse)),
+            None => (None, None),
+        };
+        let rows = stmt
+            .query_map(params![order_id, line_no, warehouse], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn lock_line(&mut self, order_id: i64, line_no: i64) -> Result<Option<LineCounts>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select quantity, planned, shipped from order_lines where order_id = ?1 and line_no = ?2")
+            .map_err(db_err)?;
+        stmt.query_row(params![order_id, line_no], |r| {
+            Ok(LineCounts {
+                quantity: r.get(0)?,
+                planned: r.get(1)?,
+                shipped: r.get(2)?,
+            })
+        })
+        .optional()
+        .map_err(db_err)
+    }
+
+    async fn set_line_counts(
+        &mut self,
+        order_id: i64,
+        line_no: i64,
+        planned: i64,
+        shipped: i64,
+    ) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached("update order_lines set planned = ?3, shipped = ?4 where order_id = ?1 and line_no = ?2")
+            .map_err(db_err)?;
+        stmt.execute(params![order_id, line_no, planned, shipped])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn insert_shipment(&mut self, row: &ShipmentRow) -> Result<i64> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into shipments (warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .map_err(db_err)?;
+        stmt.execute(params![
+            row.warehouse,
+            row.carrier,
+            row.status,
+            row.holder,
+            row.lease_until,
+            row.tracking_no,
+            row.version,
+            row.created_at
+        ])
+        .map_err(db_err)?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    async fn insert_shipment_line(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+        line_no: i64,
+        quantity: i64,
+    ) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into shipment_lines (shipment_id, order_id, line_no, quantity) values (?1, ?2, ?3, ?4)")
+            .map_err(db_err)?;
+        stmt.execute(params![shipment_id, order_id, line_no, quantity])
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(e, _)
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Error::invalid(
+                        "lines",
+                        format!("line {line_no} of order {order_id} appears twice in the shipment"),
+                    )
+                }
+                err => db_err(err),
+            })?;
+        Ok(())
+    }
+
+    async fn lock_shipment(&mut self, id: i64) -> Result<Option<ShipmentRow>> {
+        let sql = format!("select {SHIPMENT_COLUMNS} from shipments where id = ?1");
+        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        stmt.query_row([id], shipment_row)
+            .optional()
+            .map_err(db_err)
+    }
+
+    async fn shipment_lines(&mut self, id: i64) -> Result<Vec<(i64, i64, i64)>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select order_id, line_no, quantity from shipment_lines where shipment_id = ?1 order by order_id, line_no")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn update_shipment(&mut self, row: &ShipmentRow, expected_version: i64) -> Result<bool> {
+        let mut stmt = self
+            .0
+            .prepare_cached("update shipments set status = ?3, holder = ?4, lease_until = ?5, tracking_no = ?6, version = ?7, carrier = ?8 where id = ?1 and version = ?2")
+            .map_err(db_err)?;
+        let n = stmt
+            .execute(params![
+                row.id,
+                expected_version,
+                row.status,
+                row.holder,
+                row.lease_until,
+                row.tracking_no,
+                row.version,
+                row.carrier
+            ])
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    async fn insert_outbox(
+        &mut self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        at: i64,
+    ) -> Result<i64> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into outbox (topic, key, payload, created_at, due_at) values (?1, ?2, ?3, ?4, ?4)")
+            .map_err(db_err)?;
+        stmt.execute(params![topic, key, payload, at])
+            .map_err(db_err)?;
+        Ok(self.0.last_insert_rowid())
+    }
+}
+
+fn shop_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn into_shop((id, code, channel, name): (i64, String, String, String)) -> Result<Shop> {
+    let channel = ChannelKind::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?;
+    Ok(Shop {
+        id: ShopId(id),
+        code,
+        channel,
+        name,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn ensure_shop(&self, code: &str, channel: ChannelKind, name: &str) -> Result<Shop> {
+        let (code, name) = (code.to_owned(), name.to_owned());
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into shops (code, channel, name) values (?1, ?2, ?3) on conflict (code) do nothing",
+                params![code, channel.as_str(), name],
+            )
+            .map_err(db_err)?;
+            let row = tx.0.query_row("select id, code, channel, name from shops where code = ?1", [&code], shop_row).map_err(db_err)?;
+            into_shop(row)
+        })
+        .await
+    }
+
+    async fn shops(&self) -> Result<Vec<Shop>> {
+        self.transact(|tx| {
+            let mut stmt =
+                tx.0.prepare("select id, code, channel, name from shops order by id")
+                    .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], shop_row)
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            rows.into_iter().map(into_shop).collect()
+        })
+        .await
+    }
+
+    async fn ingest_batch(&self, batch: IngestBatch) -> Result<IngestReport> {
+        self.transact(move |tx| block_on(logic::ingest(tx, batch)))
+            .await
+    }
+
+    async fn load_order(&self, id: OrderId) -> Result<Order> {
+        self.transact(move |tx| block_on(logic::load_order(tx, id.0)))
+            .await
+    }
+
+    async fn find_order(&self, shop: ShopId, external_id: &ExternalId) -> Result<Option<Order>> {
+        let external_id = external_id.as_str().to_owned();
+        self.transact(move |tx| {
+            let held = block_on(tx.find_held_order(shop.0, &external_id))?;
+            held.map(|it| block_on(logic::load_order(tx, it.id)))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn search_orders(&self, query: &OrderQuery) -> Result<Vec<OrderSummary>> {
+        let q = query.clone();
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select o.id, o.shop_id, o.external_id, o.status, o.created_at, o.receiver_name, o.paid_minor, o.currency \
+                     from orders o where (?1 is null or o.shop_id = ?1) and (?2 is null or o.status = ?2) \
+                     and (?3 is null or o.external_id = ?3) and (?4 is null or o.receiver_phone like '%' || ?4) \
+                     and (?5 is null or o.receiver_name = ?5) \
+                     and (?6 is null or exists (select 1 from order_lines l where l.order_id = o.id and l.sku = ?6)) \
+                     and (?7 is null or o.created_at >= ?7) and (?8 is null or o.created_at < ?8) \
+                     and (?9 is null or o.id < ?9) order by o.id desc limit ?10",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        q.shop.map(|it| it.0),
+                        q.status.map(OrderStatus::as_str),
+                        q.external_id,
+                        q.phone_tail,
+                        q.receiver_name,
+                        q.sku.as_ref().map(SkuCode::as_str),
+                        q.created_from.map(Timestamp::unix_millis),
+                        q.created_to.map(Timestamp::unix_millis),
+                        q.before.map(|it| it.0),
+                        i64::from(q.limit.clamp(1, 1000)),
+                    ],
+                    |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?, r.get::<_, String>(7)?))
+                    },
+                )
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            rows.into_iter()
+                .map(|(id, shop, ext, status, created, name, paid, currency)| {
+                    Ok(OrderSummary {
+                        id: OrderId(id),
+                        shop: ShopId(shop),
+                        external_id: ExternalId::new(ext).map_err(|err| corrupt("external id", err))?,
+                        status: parse_status(&status)?,
+                        created_at: Timestamp::from_unix_millis(created),
+                        receiver_name: name,
+                        paid_minor: paid,
+                        currency,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn raw_document(&self, id: OrderId) -> Result<RawDocument> {
+        self.transact(move |tx| {
+            let row = tx
+                .0
+                .query_row(
+                    "select d.shop_id, d.external_id, d.received_at, d.format, d.body from orders o \
+                     join raw_documents d on d.id = o.raw_document_id where o.id = ?1",
+                    [id.0],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, Vec<u8>>(4)?)),
+                )
+                .optional()
+                .map_err(db_err)?;
+            let Some((shop, ext, received, format, body)) = row else { return Err(Error::NotFound(format!("order {id}"))) };
+            Ok(RawDocument {
+                shop: ShopId(shop),
+                external_id: ExternalId::new(ext).map_err(|err| corrupt("external id", err))?,
+                received_at: Timestamp::from_unix_millis(received),
+                format,
+                body,
+            })
+        })
+        .await
+    }
+
+    async fn count_orders(&self) -> Result<Vec<(OrderStatus, u64)>> {
+        self.transact(|tx| {
+            let mut stmt =
+                tx.0.prepare_cached(
+                    "select status, count(*) from orders group by status order by status",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(db_err)?;
+            let rows = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)?;
+            rows.into_iter()
+                .map(|(s, n)| Ok((parse_status(&s)?, n as u64)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn apply_order_event(
+        &self,
+        id: OrderId,
+        expected_version: u64,
+        event: OrderEvent,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Order> {
+        let actor = actor.clone();
+        self.transact(move |tx| {
+            block_on(logic::apply_order_event(
+                tx,
+                id.0,
+                expected_version,
+                event,
+                &actor,
+                at,
+            ))
+        })
+        .await
+    }
+
+    async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>> {
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached("select id, subject_kind, subject_id, kind, actor, at, before, after from events where subject_kind = 'order' and subject_id = ?1 order by id")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([id.0], |r| {
+                    Ok(EventRecord {
+                        id: r.get(0)?,
+                        subject_kind: r.get(1)?,
+                        subject_id: r.get(2)?,
+                        kind: r.get(3)?,
+                        actor: r.get(4)?,
+                        at: Timestamp::from_unix_millis(r.get(5)?),
+                        before: r.get(6)?,
+                        after: r.get(7)?,
+                    })
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn put_warehouse(&self, w: &Warehouse) -> Result<()> {
+        let w = w.clone();
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into warehouses (code, name, kind, area_code, allow_oversell) values (?1, ?2, ?3, ?4, ?5) \
+                 on conflict (code) do update set name = excluded.name, kind = excluded.kind, area_code = excluded.area_code, \
+                 allow_oversell = excluded.allow_oversell",
+                params![w.code.as_str(), w.name, w.kind.as_str(), w.area_code, w.allow_oversell],
+            )
+            .map_err(db_err)?;
+            tx.0.execute("update stock set allow_oversell = ?2 where warehouse = ?1", params![w.code.as_str(), w.allow_oversell]).map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stock_level(&self, warehouse: &WarehouseCode, sku: &SkuCode) -> Result<StockLevel> {
+        let (warehouse, sku) = (warehouse.clone(), sku.clone());
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached("select on_hand, reserved, safety, allow_oversell from stock where warehouse = ?1 and sku = ?2")
+                .map_err(db_err)?;
+            let level = stmt.query_row(params![warehouse.as_str(), sku.as_str()], stock_level).optional().map_err(db_err)?;
+            Ok(level.unwrap_or(StockLevel::EMPTY))
+        })
+        .await
+    }
+
+    async fn receive_stock(
+        &self,
+        warehouse: &WarehouseCode,
+        sku: &SkuCode,
+        quantity: Quantity,
+        reference: &str,
+        at: Timestamp,
+    ) -> Result<StockLevel> {
+        let (warehouse, sku, reference) = (warehouse.clone(), sku.clone(), reference.to_owned());
+        self.transact(move |tx| {
+            block_on(logic::receive_stock(
+                tx,
+                warehouse.as_str(),
+                sku.as_str(),
+                quantity,
+                &reference,
+                at,
+            ))
+        })
+        .await
+    }
+
+    async fn reserve_stock(
+        &self,
+        order: OrderId,
+        requests: &[StockRequest],
+        at: Timestamp,
+    ) -> Result<()> {
+        let requests = requests.to_vec();
+        self.transact(move |tx| block_on(logic::reserve_stock(tx, order.0, &requests, at)))
+            .await
+    }
+
+    async fn release_stock(&self, order: OrderId, at: Timestamp) -> Result<u64> {
+        self.transact(move |tx| block_on(logic::release_stock(tx, order.0, at)))
+            .await
+    }
+
+    async fn stock_ledger(
+        &self,
+        warehouse: &WarehouseCode,
+        sku: &SkuCode,
+    ) -> Result<Vec<(String, i64, String)>> {
+        let (warehouse, sku) = (warehouse.clone(), sku.clone());
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select l.kind, l.quantity, l.reference from stock_ledger l join stock s on s.id = l.stock_id \
+                     where s.warehouse = ?1 and s.sku = ?2 order by l.id",
+                )
+                .map_err(db_err)?;
+            let rows = stmt.query_map(params![warehouse.as_str(), sku.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn create_shipment(&self, shipment: &NewShipment, at: Timestamp) -> Result<Shipment> {
+        let shipment = shipment.clone();
+        self.transact(move |tx| block_on(logic::create_shipment(tx, &shipment, at)))
+            .await
+    }
+
+    async fn load_shipment(&self, id: ShipmentId) -> Result<Shipment> {
+        self.transact(move |tx| block_on(logic::load_shipment(tx, id.0)))
+            .await
+    }
+
+    async fn apply_shipment_event(
+        &self,
+        id: ShipmentId,
+        expected_version: u64,
+        event: &ShipmentEvent,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Shipment> {
+        let (event, actor) = (event.clone(), actor.clone());
+        self.transact(move |tx| {
+            block_on(logic::apply_shipment_event(
+                tx,
+                id,
+                expected_version,
+                &event,
+                &actor,
+                at,
+            ))
+        })
+        .await
+    }
+
+    async fn enqueue_outbox(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        at: Timestamp,
+    ) -> Result<i64> {
+        let (topic, key, payload) = (topic.to_owned(), key.to_owned(), payload.to_vec());
+        self.transact(move |tx| {
+            block_on(tx.insert_outbox(&topic, &key, &payload, at.unix_millis()))
+        })
+        .await
+    }
+
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_millis: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let worker = worker.to_owned();
+        self.transact(move |tx| {
+            let now = now.unix_millis();
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "update outbox set claimed_by = ?1, claim_until = ?2 + ?3, attempts = attempts + 1 \
+                     where id in (select id from outbox where delivered_at is null and due_at <= ?2 \
+                     and (claim_until is null or claim_until <= ?2) order by due_at, id limit ?4) \
+                     returning id, topic, key, payload, attempts",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![worker, now, lease_millis, i64::from(limit)], |r| {
+                    Ok(OutboxItem { id: r.get(0)?, topic: r.get(1)?, key: r.get(2)?, payload: r.get(3)?, attempts: r.get(4)? })
+                })
+                .map_err(db_err)?;
+            let mut items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)?;
+            items.sort_by_key(|it| it.id);
+            Ok(items)
+        })
+        .await
+    }
+
+    async fn finish_outbox(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: std::result::Result<(), String>,
+        retry_at: Timestamp,
+    ) -> Result<()> {
+        let worker = worker.to_owned();
+        self.transact(move |tx| {
+            let n = match outcome {
+                Ok(()) => tx.0.execute(
+                    "update outbox set delivered_at = ?3, claimed_by = null, claim_until = null, last_error = null where id = ?1 and claimed_by = ?2",
+                    params![id, worker, retry_at.unix_millis()],
+                ),
+                Err(error) => tx.0.execute(
+                    "update outbox set due_at = ?3, claimed_by = null, claim_until = null, last_error = ?4 where id = ?1 and claimed_by = ?2",
+                    params![id, worker, retry_at.unix_millis(), error],
+                ),
+            }
+            .map_err(db_err)?;
+            if n == 0 {
+                return Err(Error::Conflict(format!("outbox row {id} is not claimed by {worker}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn cursor(&self, shop: ShopId, stream: Stream) -> Result<Option<String>> {
+        self.transact(move |tx| {
+            tx.0.query_row(
+                "select value from sync_cursors where shop_id = ?1 and stream = ?2",
+                params![shop.0, stream.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn set_cursor(
+        &self,
+        shop: ShopId,
+        stream: Stream,
+        value: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let value = value.to_owned();
+        self.transact(move |tx| {
+            block_on(tx.set_cursor(shop.0, stream.as_str(), &value, at.unix_millis()))
+        })
+        .await
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl_millis: i64,
+    ) -> Result<bool> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.transact(move |tx| {
+            let n = tx
+                .0
+                .execute(
+                    "insert into leases (name, holder, expires_at) values (?1, ?2, ?3 + ?4) \
+                     on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at \
+                     where leases.holder = excluded.holder or leases.expires_at <= ?3",
+                    params![name, holder, now.unix_millis(), ttl_millis],
+                )
+                .map_err(db_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.transact(move |tx| {
+            tx.0.execute(
+                "delete from leases where name = ?1 and holder = ?2",
+                params![name, holder],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,148 @@
+//! The SQL primitives one transaction offers, written once per backend; the use cases in `logic` are
+//! written once, generic over them.
+//!
+//! The methods are `async` for PostgreSQL's sake. SQLite's implementation never awaits anything, so the
+//! SQLite store drives the same futures to completion on its blocking thread with [`block_on`].
+
+use std::future::Future;
+
+use app::Result;
+use domain::{StockLevel, Timestamp};
+
+use crate::rows::{LineRow, OrderRow, ShipmentRow};
+
+/// What the ingest step needs to know about an order it already holds.
+#[derive(Clone, Debug)]
+pub(crate) struct HeldOrder {
+    pub(crate) id: i64,
+    pub(crate) updated_at: i64,
+    pub(crate) content_hash: i64,
+    pub(crate) status: String,
+    pub(crate) holds: String,
+    pub(crate) exception: bool,
+}
+
+/// One order line's progress columns.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LineCounts {
+    pub(crate) quantity: i64,
+    pub(crate) planned: i64,
+    pub(crate) shipped: i64,
+}
+
+/// One event row to append.
+pub(crate) struct NewEvent<'a> {
+    pub(crate) subject_kind: &'a str,
+    pub(crate) subject_id: i64,
+    pub(crate) kind: &'a str,
+    pub(crate) actor: &'a str,
+    pub(crate) at: Timestamp,
+    pub(crate) before: &'a str,
+    pub(crate) after: &'a str,
+}
+
+#[allow(async_fn_in_trait)]
+pub(crate) trait Tx {
+    async fn find_held_order(
+        &mut self,
+        shop_id: i64,
+        external_id: &str,
+    ) -> Result<Option<HeldOrder>>;
+    /// Locks the order's row (PostgreSQL) and returns it.
+    async fn lock_order(&mut self, id: i64) -> Result<Option<OrderRow>>;
+    async fn order_lines(&mut self, order_id: i64) -> Result<Vec<LineRow>>;
+    async fn insert_raw_document(
+        &mut self,
+        shop_id: i64,
+        external_id: &str,
+        format: &str,
+        received_at: i64,
+        content_hash: i64,
+        body: &[u8],
+    ) -> Result<i64>;
+    async fn insert_order(&mut self, row: &OrderRow) -> Result<i64>;
+    /// Replaces the platform's columns of an order, bumps its version and sets its lifecycle.
+    async fn update_order(&mut self, id: i64, row: &OrderRow) -> Result<()>;
+    async fn upsert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()>;
+    /// Drops lines past `last_line_no` that were never planned or shipped.
+    async fn delete_lines_after(&mut self, order_id: i64, last_line_no: i64) -> Result<()>;
+    /// Sets an order's lifecycle if it is still at `expected_version`; returns whether it was.
+    async fn set_lifecycle(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        status: &str,
+        holds: &str,
+        exception: bool,
+    ) -> Result<bool>;
+    async fn append_event(&mut self, event: NewEvent<'_>) -> Result<()>;
+    async fn set_cursor(&mut self, shop_id: i64, stream: &str, value: &str, at: i64) -> Result<()>;
+
+    /// Locks and returns the stock row, creating an empty one (with the warehouse's oversell setting).
+    async fn lock_stock(&mut self, warehouse: &str, sku: &str) -> Result<(i64, StockLevel)>;
+    async fn lock_stock_by_id(&mut self, stock_id: i64) -> Result<StockLevel>;
+    async fn write_stock(&mut self, stock_id: i64, level: StockLevel) -> Result<()>;
+    async fn append_ledger(
+        &mut self,
+        stock_id: i64,
+        kind: &str,
+        quantity: i64,
+        reference: &str,
+        at: i64,
+    ) -> Result<()>;
+    async fn add_reservation(
+        &mut self,
+        order_id: i64,
+        line_no: i64,
+        stock_id: i64,
+        quantity: i64,
+    ) -> Result<()>;
+    /// Open reservations of an order, optionally of one line in one warehouse: `(line_no, stock_id, quantity)`.
+    async fn reservations(
+        &mut self,
+        order_id: i64,
+        line: Option<(i64, &str)>,
+    ) -> Result<Vec<(i64, i64, i64)>>;
+
+    async fn lock_line(&mut self, order_id: i64, line_no: i64) -> Result<Option<LineCounts>>;
+    async fn set_line_counts(
+        &mut self,
+        order_id: i64,
+        line_no: i64,
+        planned: i64,
+        shipped: i64,
+    ) -> Result<()>;
+
+    async fn insert_shipment(&mut self, row: &ShipmentRow) -> Result<i64>;
+    async fn insert_shipment_line(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+        line_no: i64,
+        quantity: i64,
+    ) -> Result<()>;
+    async fn lock_shipment(&mut self, id: i64) -> Result<Option<ShipmentRow>>;
+    async fn shipment_lines(&mut self, id: i64) -> Result<Vec<(i64, i64, i64)>>;
+    /// Writes the shipment if it is still at `expected_version`; returns whether it was.
+    async fn update_shipment(&mut self, row: &ShipmentRow, expected_version: i64) -> Result<bool>;
+
+    async fn insert_outbox(
+        &mut self,
+        topic: &str,
+        key: &str,
+        payload: &[u8],
+        at: i64,
+    ) -> Result<i64>;
+}
+
+/// Drives a future that never waits (SQLite's) to completion on the current thread.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => {
+            unreachable!("sqlite transaction steps complete without waiting")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The conformance suite: the same stories against every store. SQLite always runs; PostgreSQL runs
+//! against the server named by `ORDERHUB_TEST_POSTGRES_URL` (set by `cargo xtask test`), each test in a
+//! database of its own that is dropped afterwards.
+
+mod crash;
+mod stories;
+
+/// Declares each story once per backend.
+macro_rules! conformance {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $story() {
+                    let db = test_support::TestDb::sqlite();
+                    crate::stories::$story(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $story() {
+                    let Some(db) = test_support::TestDb::postgres().await else {
+                        eprintln!("{} is unset: PostgreSQL stories not run", test_support::POSTGRES_URL_VAR);
+                        return;
+                    };
+                    crate::stories::$story(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    ingest_is_idempotent_and_never_goes_back,
+    raw_documents_are_kept,
+    search_finds_orders,
+    order_events_use_optimistic_concurrency,
+    replaying_the_event_log_rebuilds_status,
+    platform_cancel_releases_stock,
+    reservations_never_oversell,
+    shipping_consumes_and_confirms_once,
+    concurrent_ship_exactly_one_wins,
+    a_line_is_never_planned_twice,
+    outbox_delivers_at_least_once,
+    leases_expire,
+    cursors_move_with_their_batch,
+    survives_kill_9,
+);
