@@ -1,3 +1,81 @@
-//! The OrderHub binary.
+//! The OrderHub binary: the command line, configuration and the composition root — the only place
+//! that picks concrete implementations (which store) and reads the clock and the environment.
 
-fn main() {}
+mod bench;
+mod config;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// OrderHub (订单中枢): one self-hosted source of truth for every order of every shop.
+#[derive(Parser, Debug)]
+#[command(name = "orderhub", version, about)]
+struct Cli {
+    /// The configuration file; built-in defaults (embedded SQLite under ./data) when absent.
+    #[arg(long, global = true, env = "ORDERHUB_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create or upgrade the database schema of the configured store.
+    Migrate,
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Measure OrderHub; results are printed as a table and written as JSON.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print a complete, commented example configuration.
+    Example,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
+            print!("{}", config::EXAMPLE);
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let url = config.store_url()?;
+                let store = store::open(&url)
+                    .await
+                    .with_context(|| format!("opening the store at {}", config::redact(&url)))?;
+                config.apply(store.as_ref()).await?;
+                eprintln!("migrated {}", config::redact(&url));
+                Ok(())
+            })
+        }
+        Command::Bench { command } => runtime()?.block_on(bench::run(command)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}

@@ -33,6 +33,12 @@ impl TestDb {
     /// A new, empty database on the server named by [`POSTGRES_URL_VAR`], or `None` when it is unset.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
+        Some(TestDb::postgres_at(&admin_url).await)
+    }
+
+    /// A new, empty database on the server of `admin_url` (a URL of a database we may connect to).
+    pub async fn postgres_at(admin_url: &str) -> TestDb {
+        let admin_url = admin_url.to_owned();
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -50,11 +56,11 @@ impl TestDb {
             Some((server, _)) => format!("{server}/{name}"),
             None => panic!("{POSTGRES_URL_VAR} must end in /DATABASE"),
         };
-        Some(TestDb::Postgres {
+        TestDb::Postgres {
             admin_url,
             name,
             url,
-        })
+        }
     }
 
     pub fn url(&self) -> &str {

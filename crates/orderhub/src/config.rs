@@ -1,0 +1,242 @@
+//! The configuration file: what a deployment says about itself. Validated once at start-up; unknown
+//! keys are errors, so a typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    /// Where OrderHub keeps its data.
+    pub(crate) store: StoreConfig,
+    /// The shops to sync (channels arrive in a later release; listed shops are created at start-up).
+    #[serde(default)]
+    pub(crate) shops: Vec<ShopConfig>,
+    /// The warehouses stock is kept in.
+    #[serde(default)]
+    pub(crate) warehouses: Vec<WarehouseConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreConfig {
+    /// `sqlite://PATH` (embedded, the default) or `postgres://USER@HOST:PORT/DB`.
+    pub(crate) url: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ShopConfig {
+    /// A short stable code, e.g. `tmall-flagship`.
+    pub(crate) code: String,
+    /// The channel kind: taobao, tmall, jd, douyin, wechat_channels, youzan, pinduoduo, kuaishou,
+    /// aliexpress, shopee, shopify, csv or ocr.
+    pub(crate) channel: String,
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WarehouseConfig {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    /// own, 3pl, bonded or overseas.
+    pub(crate) kind: String,
+    /// Six-digit administrative code of the warehouse's district.
+    pub(crate) area_code: String,
+    /// Whether reservations may exceed what is on hand.
+    #[serde(default)]
+    pub(crate) allow_oversell: bool,
+}
+
+/// The example printed by `orderhub config example`; a test parses it.
+pub(crate) const EXAMPLE: &str = r#"# OrderHub configuration.
+# Every key is shown; unknown keys are refused at start-up.
+
+[store]
+# Embedded SQLite (one file, zero setup) or PostgreSQL for several OrderHub processes:
+#   url = "postgres://orderhub@127.0.0.1:5432/orderhub"
+url = "sqlite://data/orderhub.db"
+
+# One [[shops]] table per shop. `channel` is one of: taobao, tmall, jd, douyin, wechat_channels,
+# youzan, pinduoduo, kuaishou, aliexpress, shopee, shopify, csv, ocr.
+[[shops]]
+code = "tmall-flagship"
+channel = "tmall"
+name = "天猫旗舰店"
+
+[[shops]]
+code = "douyin-main"
+channel = "douyin"
+name = "抖音小店"
+
+# One [[warehouses]] table per warehouse. `kind` is own, 3pl, bonded or overseas; `area_code` is the
+# six-digit administrative code of its district.
+[[warehouses]]
+code = "JX01"
+name = "嘉兴仓"
+kind = "own"
+area_code = "330402"
+allow_oversell = false
+
+[[warehouses]]
+code = "GZ01"
+name = "广州仓"
+kind = "own"
+area_code = "440106"
+
+[[warehouses]]
+code = "BS01"
+name = "保税仓"
+kind = "bonded"
+area_code = "330206"
+"#;
+
+const DEFAULT: &str = "[store]\nurl = \"sqlite://data/orderhub.db\"\n";
+
+impl Config {
+    /// Reads and validates the file, or the built-in defaults without one.
+    pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let (text, origin) = match path {
+            Some(path) => (
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                path.display().to_string(),
+            ),
+            None => (DEFAULT.to_owned(), "built-in defaults".to_owned()),
+        };
+        Config::parse(&text).with_context(|| format!("in configuration {origin}"))
+    }
+
+    pub(crate) fn parse(text: &str) -> anyhow::Result<Config> {
+        let config: Config = toml::from_str(text)?;
+        for shop in &config.shops {
+            if domain::ChannelKind::parse(&shop.channel).is_none() {
+                bail!("shop {:?}: unknown channel {:?}", shop.code, shop.channel);
+            }
+        }
+        for warehouse in &config.warehouses {
+            domain::WarehouseCode::new(&warehouse.code)
+                .with_context(|| format!("warehouse {:?}", warehouse.code))?;
+            if domain::WarehouseKind::parse(&warehouse.kind).is_none() {
+                bail!(
+                    "warehouse {:?}: unknown kind {:?}",
+                    warehouse.code,
+                    warehouse.kind
+                );
+            }
+            if warehouse.area_code.len() != 6
+                || !warehouse.area_code.bytes().all(|b| b.is_ascii_digit())
+            {
+                bail!(
+                    "warehouse {:?}: area_code {:?} is not six digits",
+                    warehouse.code,
+                    warehouse.area_code
+                );
+            }
+        }
+        Ok(config)
+    }
+
+    /// Creates the configured shops and warehouses in the store (existing ones are kept or updated).
+    pub(crate) async fn apply(&self, store: &dyn app::Store) -> anyhow::Result<()> {
+        for shop in &self.shops {
+            let channel = domain::ChannelKind::parse(&shop.channel).context("validated at load")?;
+            store.ensure_shop(&shop.code, channel, &shop.name).await?;
+        }
+        for w in &self.warehouses {
+            let warehouse = domain::Warehouse {
+                code: domain::WarehouseCode::new(&w.code)?,
+                name: w.name.clone(),
+                kind: domain::WarehouseKind::parse(&w.kind).context("validated at load")?,
+                area_code: w.area_code.clone(),
+                allow_oversell: w.allow_oversell,
+            };
+            store.put_warehouse(&warehouse).await?;
+        }
+        Ok(())
+    }
+
+    /// The store URL, with the folder of a SQLite file created.
+    pub(crate) fn store_url(&self) -> anyhow::Result<String> {
+        let url = &self.store.url;
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(dir) = PathBuf::from(path)
+                .parent()
+                .filter(|it| !it.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+        Ok(url.clone())
+    }
+}
+
+/// A URL fit for logs: any password is replaced.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, EXAMPLE, redact};
+
+    #[test]
+    fn the_example_parses() {
+        let config = Config::parse(EXAMPLE).unwrap();
+        assert_eq!(config.store.url, "sqlite://data/orderhub.db");
+        assert_eq!(config.shops.len(), 2);
+        assert_eq!(
+            config
+                .warehouses
+                .iter()
+                .map(|it| it.code.as_str())
+                .collect::<Vec<_>>(),
+            ["JX01", "GZ01", "BS01"]
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = Config::parse("[store]\nurl = \"x\"\nsurprise = 1\n").unwrap_err();
+        assert!(format!("{err:#}").contains("surprise"), "{err:#}");
+        let bad = EXAMPLE.replace("channel = \"douyin\"", "channel = \"amazon\"");
+        assert_eq!(
+            Config::parse(&bad).unwrap_err().to_string(),
+            "shop \"douyin-main\": unknown channel \"amazon\""
+        );
+        let bad = EXAMPLE.replace("330402", "3304");
+        assert!(
+            Config::parse(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("not six digits")
+        );
+    }
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact("postgres://hub:s3cret@db:5432/hub"),
+            "postgres://hub:***@db:5432/hub"
+        );
+        assert_eq!(redact("postgres://hub@db/hub"), "postgres://hub@db/hub");
+        assert_eq!(
+            redact("sqlite://data/orderhub.db"),
+            "sqlite://data/orderhub.db"
+        );
+    }
+}
