@@ -10,6 +10,9 @@ use app::Store;
 /// tests may connect to (e.g. `postgres://postgres@127.0.0.1:5432/test`). `cargo xtask test` sets it.
 pub const POSTGRES_URL_VAR: &str = "ORDERHUB_TEST_POSTGRES_URL";
 
+/// Set (by `cargo xtask test`) to make a missing [`POSTGRES_URL_VAR`] a failure instead of a skip.
+pub const REQUIRE_POSTGRES_VAR: &str = "ORDERHUB_REQUIRE_POSTGRES";
+
 /// A database that lives as long as this value.
 pub enum TestDb {
     Sqlite {
@@ -32,7 +35,13 @@ impl TestDb {
 
     /// A new, empty database on the server named by [`POSTGRES_URL_VAR`], or `None` when it is unset.
     pub async fn postgres() -> Option<TestDb> {
-        let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
+        let admin_url = match std::env::var(POSTGRES_URL_VAR) {
+            Ok(url) => url,
+            Err(_) if std::env::var_os(REQUIRE_POSTGRES_VAR).is_some() => {
+                panic!("{REQUIRE_POSTGRES_VAR} is set but {POSTGRES_URL_VAR} is not")
+            }
+            Err(_) => return None,
+        };
         Some(TestDb::postgres_at(&admin_url).await)
     }
 
