@@ -163,14 +163,11 @@ impl Config {
     /// The store URL, with the folder of a SQLite file created.
     pub(crate) fn store_url(&self) -> anyhow::Result<String> {
         let url = &self.store.url;
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            if let Some(dir) = PathBuf::from(path)
-                .parent()
-                .filter(|it| !it.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
+        let dir = url
+            .strip_prefix("sqlite://")
+            .and_then(|path| PathBuf::from(path).parent().map(PathBuf::from));
+        if let Some(dir) = dir.filter(|it| !it.as_os_str().is_empty()) {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         Ok(url.clone())
     }

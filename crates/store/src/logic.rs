@@ -2,7 +2,7 @@
 //! backend opens before and commits after. Domain rules decide; these functions read, ask the domain
 //! and write.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use app::{Error, IngestBatch, IngestReport, NewShipment, Result, StockRequest};
 use domain::{
@@ -12,117 +12,143 @@ use domain::{
 };
 
 use crate::rows::{LineRow, OrderRow, ShipmentRow, holds_text};
-use crate::tx::{HeldOrder, NewEvent, Tx};
+use crate::tx::{NewEvent, NewOrderRows, Tx};
 
 pub(crate) async fn ingest<T: Tx>(tx: &mut T, batch: IngestBatch) -> Result<IngestReport> {
     let actor = batch.actor.to_string();
+    let shop = batch.shop;
+    if let Some(item) = batch
+        .items
+        .iter()
+        .find(|it| it.order.shop != shop || it.raw.shop != shop)
+    {
+        return Err(Error::invalid(
+            "shop",
+            format!("order {} is not of shop {shop}", item.order.external_id),
+        ));
+    }
+    let external_ids: Vec<&str> = batch
+        .items
+        .iter()
+        .map(|it| it.order.external_id.as_str())
+        .collect();
+    let mut held: HashMap<String, Revision> = tx
+        .find_held_orders(shop.0, &external_ids)
+        .await?
+        .into_iter()
+        .map(|it| (it.external_id, it.revision))
+        .collect();
+
+    // Decide every item first, as if applied in batch order; a repeat of an order within the batch is
+    // decided against the revision before it.
     let mut report = IngestReport::default();
-    for item in batch.items {
-        if item.order.shop != batch.shop || item.raw.shop != batch.shop {
-            return Err(Error::invalid(
-                "shop",
-                format!(
-                    "order {} is not of shop {}",
-                    item.order.external_id, batch.shop
-                ),
-            ));
-        }
-        let hash = content_hash(&item.raw.body);
+    let mut inserts = Vec::new();
+    let mut updates = Vec::new();
+    for item in &batch.items {
         let external_id = item.order.external_id.as_str();
-        let held = tx.find_held_order(batch.shop.0, external_id).await?;
-        let incoming = Revision {
+        let revision = Revision {
             updated_at: item.order.updated_at,
-            content_hash: hash,
+            content_hash: content_hash(&item.raw.body),
         };
-        let decision = decide_ingest(
-            held.as_ref().map(|it| Revision {
-                updated_at: Timestamp::from_unix_millis(it.updated_at),
-                content_hash: it.content_hash as u64,
-            }),
-            incoming,
-        );
+        let previous = held.get(external_id);
+        let decision = decide_ingest(previous.copied(), revision);
         report.count(decision);
-        let (held, insert) = match (decision, held) {
-            (IngestDecision::Unchanged | IngestDecision::Stale, _) => continue,
-            (IngestDecision::Insert, _) => (None, true),
-            (IngestDecision::Update, Some(held)) => (Some(held), false),
-            (IngestDecision::Update, None) => {
-                unreachable!("an update is decided only for a held order")
+        match decision {
+            IngestDecision::Unchanged | IngestDecision::Stale => continue,
+            IngestDecision::Insert => inserts.push((item, revision)),
+            IngestDecision::Update => updates.push((item, revision)),
+        }
+        held.insert(external_id.to_owned(), revision);
+    }
+
+    // New orders go in bulk; their ids come back in order.
+    let new_orders: Vec<NewOrderRows<'_>> = inserts
+        .iter()
+        .map(|(item, revision)| {
+            let lifecycle = Lifecycle::first_seen(item.order.platform_state);
+            NewOrderRows {
+                raw: &item.raw,
+                content_hash: revision.content_hash,
+                order: OrderRow::from_standard(
+                    &item.order,
+                    &lifecycle,
+                    revision.content_hash,
+                    0,
+                    batch.at,
+                ),
+                lines: item.order.lines.iter().map(LineRow::from_line).collect(),
             }
+        })
+        .collect();
+    let ids = tx.insert_new_orders(new_orders, &actor, batch.at).await?;
+    report.changed.extend(ids.into_iter().map(domain::OrderId));
+
+    // Updates one by one, in batch order, against what the store holds by then.
+    for (item, revision) in updates {
+        let order = &item.order;
+        let external_id = order.external_id.as_str();
+        let Some(previous) = tx.find_held_orders(shop.0, &[external_id]).await?.pop() else {
+            return Err(Error::Storage(format!(
+                "order {external_id} vanished during ingest"
+            )));
         };
+        let id = previous.id;
         let raw = &item.raw;
+        let hash = revision.content_hash as i64;
         let raw_id = tx
             .insert_raw_document(
-                batch.shop.0,
+                shop.0,
                 external_id,
                 &raw.format,
                 raw.received_at.unix_millis(),
-                hash as i64,
+                hash,
                 &raw.body,
             )
             .await?;
-        let lines: Vec<LineRow> = item.order.lines.iter().map(LineRow::from_line).collect();
+        let mut lifecycle = previous.lifecycle.clone();
+        for event in platform_events(&previous.lifecycle, order.platform_state) {
+            let (next, effects) = lifecycle.apply(event)?;
+            apply_order_effects(tx, id, &effects, batch.at).await?;
+            let kind = event.encode();
+            let (before, after) = (lifecycle.status.as_str(), next.status.as_str());
+            tx.append_event(NewEvent {
+                subject_kind: "order",
+                subject_id: id,
+                kind: &kind,
+                actor: &actor,
+                at: batch.at,
+                before,
+                after,
+            })
+            .await?;
+            lifecycle = next;
+        }
+        let row =
+            OrderRow::from_standard(order, &lifecycle, revision.content_hash, raw_id, batch.at);
+        tx.update_order(id, &row).await?;
+        let lines: Vec<LineRow> = order.lines.iter().map(LineRow::from_line).collect();
+        tx.upsert_lines(id, &lines).await?;
         let last_line_no = lines.iter().map(|it| it.line_no).max().unwrap_or(0);
-        let order_id = match held {
-            None => {
-                debug_assert!(insert);
-                let lifecycle = Lifecycle::first_seen(item.order.platform_state);
-                let row = OrderRow::from_standard(&item.order, &lifecycle, hash, raw_id, batch.at);
-                let id = tx.insert_order(&row).await?;
-                tx.upsert_lines(id, &lines).await?;
-                let event = NewEvent {
-                    subject_kind: "order",
-                    subject_id: id,
-                    kind: "ingest:insert",
-                    actor: &actor,
-                    at: batch.at,
-                    before: "",
-                    after: lifecycle.status.as_str(),
-                };
-                tx.append_event(event).await?;
-                id
-            }
-            Some(held) => {
-                let before = held_lifecycle(&held)?;
-                let mut lifecycle = before.clone();
-                for event in platform_events(&before, item.order.platform_state) {
-                    let (next, effects) = lifecycle.apply(event)?;
-                    apply_order_effects(tx, held.id, &effects, batch.at).await?;
-                    let kind = event.encode();
-                    tx.append_event(NewEvent {
-                        subject_kind: "order",
-                        subject_id: held.id,
-                        kind: &kind,
-                        actor: &actor,
-                        at: batch.at,
-                        before: lifecycle.status.as_str(),
-                        after: next.status.as_str(),
-                    })
-                    .await?;
-                    lifecycle = next;
-                }
-                let row = OrderRow::from_standard(&item.order, &lifecycle, hash, raw_id, batch.at);
-                tx.update_order(held.id, &row).await?;
-                tx.upsert_lines(held.id, &lines).await?;
-                tx.delete_lines_after(held.id, last_line_no).await?;
-                tx.append_event(NewEvent {
-                    subject_kind: "order",
-                    subject_id: held.id,
-                    kind: "ingest:update",
-                    actor: &actor,
-                    at: batch.at,
-                    before: before.status.as_str(),
-                    after: lifecycle.status.as_str(),
-                })
-                .await?;
-                held.id
-            }
-        };
-        report.changed.push(domain::OrderId(order_id));
+        tx.delete_lines_after(id, last_line_no).await?;
+        let (before, after) = (
+            previous.lifecycle.status.as_str(),
+            lifecycle.status.as_str(),
+        );
+        tx.append_event(NewEvent {
+            subject_kind: "order",
+            subject_id: id,
+            kind: "ingest:update",
+            actor: &actor,
+            at: batch.at,
+            before,
+            after,
+        })
+        .await?;
+        report.changed.push(domain::OrderId(id));
     }
     if let Some(cursor) = &batch.cursor {
         tx.set_cursor(
-            batch.shop.0,
+            shop.0,
             batch.stream.as_str(),
             cursor,
             batch.at.unix_millis(),
@@ -130,46 +156,6 @@ pub(crate) async fn ingest<T: Tx>(tx: &mut T, batch: IngestBatch) -> Result<Inge
         .await?;
     }
     Ok(report)
-}
-
-fn held_lifecycle(held: &HeldOrder) -> Result<Lifecycle> {
-    let probe = OrderRow {
-        status: held.status.clone(),
-        holds: held.holds.clone(),
-        exception: held.exception,
-        ..blank_row()
-    };
-    probe.lifecycle()
-}
-
-fn blank_row() -> OrderRow {
-    OrderRow {
-        id: 0,
-        shop_id: 0,
-        external_id: String::new(),
-        status: String::new(),
-        holds: String::new(),
-        exception: false,
-        platform_status: String::new(),
-        platform_state: String::new(),
-        created_at: 0,
-        paid_at: None,
-        updated_at: 0,
-        ingested_at: 0,
-        content_hash: 0,
-        raw_document_id: 0,
-        buyer_id: String::new(),
-        buyer_nick: String::new(),
-        receiver: Default::default(),
-        currency: String::new(),
-        amounts: [0; 4],
-        buyer_message: String::new(),
-        seller_memo: String::new(),
-        flags: 0,
-        tags: String::new(),
-        risk_score: None,
-        version: 0,
-    }
 }
 
 pub(crate) async fn load_order<T: Tx>(tx: &mut T, id: i64) -> Result<Order> {

@@ -16,9 +16,9 @@ use sqlx::{Connection, Postgres, Row};
 use crate::logic;
 use crate::rows::{
     LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, SHIPMENT_COLUMNS,
-    ShipmentRow, corrupt, parse_status,
+    ShipmentRow, corrupt, held_order, parse_status,
 };
-use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx};
+use crate::tx::{HeldOrder, LineCounts, NewEvent, NewOrderRows, Tx};
 
 const MIGRATIONS: &[(&str, &str)] = &[(
     "0001_init",
@@ -227,29 +227,200 @@ fn bind_order_data<'q>(
         .bind(row.risk_score)
 }
 
-impl Tx for PgTx {
-    async fn find_held_order(
-        &mut self,
-        shop_id: i64,
-        external_id: &str,
-    ) -> Result<Option<HeldOrder>> {
-        let row = sqlx::query("select id, updated_at, content_hash, status, holds, exception from orders where shop_id = $1 and external_id = $2 for update")
-            .bind(shop_id)
-            .bind(external_id)
-            .fetch_optional(&mut *self.0)
+impl PgTx {
+    /// Inserts lines of one or more orders in one statement, `suffix` deciding what a conflict does.
+    async fn write_lines(&mut self, lines: &[(i64, &LineRow)], suffix: &str) -> Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let text = |f: fn(&LineRow) -> &str| lines.iter().map(|(_, l)| f(l)).collect::<Vec<&str>>();
+        let int = |f: fn(&LineRow) -> i64| lines.iter().map(|(_, l)| f(l)).collect::<Vec<i64>>();
+        let sql = format!(
+            "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
+             quantity, unit_price_minor, discount_minor, paid_minor, refund_state) \
+             select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+             $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[]) {suffix}"
+        );
+        sqlx::query(&sql)
+            .bind(lines.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind(int(|l| l.line_no))
+            .bind(text(|l| &l.platform_item_id))
+            .bind(text(|l| &l.platform_sku_id))
+            .bind(text(|l| &l.seller_sku_code))
+            .bind(
+                lines
+                    .iter()
+                    .map(|(_, l)| l.sku.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(text(|l| &l.title))
+            .bind(int(|l| l.quantity))
+            .bind(int(|l| l.unit_price_minor))
+            .bind(int(|l| l.discount_minor))
+            .bind(int(|l| l.paid_minor))
+            .bind(text(|l| &l.refund_state))
+            .execute(&mut *self.0)
             .await
             .map_err(db_err)?;
-        row.map(|r| {
-            Ok(HeldOrder {
-                id: get(&r, 0)?,
-                updated_at: get(&r, 1)?,
-                content_hash: get(&r, 2)?,
-                status: get(&r, 3)?,
-                holds: get(&r, 4)?,
-                exception: get::<i64>(&r, 5)? != 0,
+        Ok(())
+    }
+}
+
+impl Tx for PgTx {
+    async fn insert_new_orders(
+        &mut self,
+        orders: Vec<NewOrderRows<'_>>,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<Vec<i64>> {
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Four statements for the whole batch, each a set of arrays unnested into rows; ids come back
+        // with the external id (unique among new orders) so that row order does not matter.
+        let raw: Vec<&RawDocument> = orders.iter().map(|it| it.raw).collect();
+        let returned = sqlx::query(
+            "insert into raw_documents (shop_id, external_id, format, received_at, content_hash, body) \
+             select * from unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bytea[]) \
+             returning id, external_id",
+        )
+        .bind(raw.iter().map(|it| it.shop.0).collect::<Vec<_>>())
+        .bind(raw.iter().map(|it| it.external_id.as_str()).collect::<Vec<_>>())
+        .bind(raw.iter().map(|it| it.format.as_str()).collect::<Vec<_>>())
+        .bind(raw.iter().map(|it| it.received_at.unix_millis()).collect::<Vec<_>>())
+        .bind(orders.iter().map(|it| it.content_hash as i64).collect::<Vec<_>>())
+        .bind(raw.iter().map(|it| it.body.as_slice()).collect::<Vec<_>>())
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        let raw_ids = ids_by_external_id(&returned)?;
+
+        let rows: Vec<&OrderRow> = orders.iter().map(|it| &it.order).collect();
+        let text = |f: fn(&OrderRow) -> &str| rows.iter().map(|it| f(it)).collect::<Vec<&str>>();
+        let int = |f: fn(&OrderRow) -> i64| rows.iter().map(|it| f(it)).collect::<Vec<i64>>();
+        let receiver = |i: usize| {
+            rows.iter()
+                .map(|it| it.receiver[i].as_str())
+                .collect::<Vec<&str>>()
+        };
+        let mut raw_document_ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            raw_document_ids.push(
+                *raw_ids
+                    .get(row.external_id.as_str())
+                    .ok_or_else(|| Error::Storage("raw document id missing".to_owned()))?,
+            );
+        }
+        let returned = sqlx::query(
+            "insert into orders (shop_id, external_id, status, holds, exception, ingested_at, version, platform_status, \
+             platform_state, created_at, paid_at, updated_at, content_hash, raw_document_id, buyer_id, buyer_nick, \
+             receiver_name, receiver_phone, receiver_country, province, city, district, town, detail, zip, area_code, \
+             currency, goods_minor, discount_minor, shipping_minor, paid_minor, buyer_message, seller_memo, flags, tags, \
+             risk_score) \
+             select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
+             $7::bigint[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], \
+             $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], \
+             $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[], $29::bigint[], \
+             $30::bigint[], $31::bigint[], $32::text[], $33::text[], $34::bigint[], $35::text[], $36::bigint[]) \
+             returning id, external_id",
+        )
+        .bind(int(|it| it.shop_id))
+        .bind(text(|it| &it.external_id))
+        .bind(text(|it| &it.status))
+        .bind(text(|it| &it.holds))
+        .bind(int(|it| i64::from(it.exception)))
+        .bind(int(|it| it.ingested_at))
+        .bind(int(|it| it.version))
+        .bind(text(|it| &it.platform_status))
+        .bind(text(|it| &it.platform_state))
+        .bind(int(|it| it.created_at))
+        .bind(rows.iter().map(|it| it.paid_at).collect::<Vec<_>>())
+        .bind(int(|it| it.updated_at))
+        .bind(int(|it| it.content_hash))
+        .bind(raw_document_ids)
+        .bind(text(|it| &it.buyer_id))
+        .bind(text(|it| &it.buyer_nick))
+        .bind(receiver(0))
+        .bind(receiver(1))
+        .bind(receiver(2))
+        .bind(receiver(3))
+        .bind(receiver(4))
+        .bind(receiver(5))
+        .bind(receiver(6))
+        .bind(receiver(7))
+        .bind(receiver(8))
+        .bind(receiver(9))
+        .bind(text(|it| &it.currency))
+        .bind(int(|it| it.amounts[0]))
+        .bind(int(|it| it.amounts[1]))
+        .bind(int(|it| it.amounts[2]))
+        .bind(int(|it| it.amounts[3]))
+        .bind(text(|it| &it.buyer_message))
+        .bind(text(|it| &it.seller_memo))
+        .bind(int(|it| it.flags))
+        .bind(text(|it| &it.tags))
+        .bind(rows.iter().map(|it| it.risk_score).collect::<Vec<_>>())
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        let order_ids = ids_by_external_id(&returned)?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            ids.push(
+                *order_ids
+                    .get(row.external_id.as_str())
+                    .ok_or_else(|| Error::Storage("order id missing".to_owned()))?,
+            );
+        }
+
+        let lines: Vec<(i64, &LineRow)> = ids
+            .iter()
+            .zip(&orders)
+            .flat_map(|(id, it)| it.lines.iter().map(move |l| (*id, l)))
+            .collect();
+        self.write_lines(&lines, "").await?;
+
+        sqlx::query(
+            "insert into events (subject_kind, subject_id, kind, actor, at, before, after) \
+             select 'order', id, 'ingest:insert', $2, $3, '', after from unnest($1::bigint[], $4::text[]) as t (id, after)",
+        )
+        .bind(&ids)
+        .bind(actor)
+        .bind(at.unix_millis())
+        .bind(text(|it| &it.status))
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        Ok(ids)
+    }
+
+    async fn find_held_orders(
+        &mut self,
+        shop_id: i64,
+        external_ids: &[&str],
+    ) -> Result<Vec<HeldOrder>> {
+        let rows = sqlx::query(
+            "select id, external_id, updated_at, content_hash, status, holds, exception from orders \
+             where shop_id = $1 and external_id = any($2) for update",
+        )
+        .bind(shop_id)
+        .bind(external_ids)
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                held_order(
+                    get(r, 0)?,
+                    get(r, 1)?,
+                    get(r, 2)?,
+                    get(r, 3)?,
+                    &get::<String>(r, 4)?,
+                    &get::<String>(r, 5)?,
+                    get::<i64>(r, 6)? != 0,
+                )
             })
-        })
-        .transpose()
+            .collect()
     }
 
     async fn lock_order(&mut self, id: i64) -> Result<Option<OrderRow>> {
@@ -341,63 +512,21 @@ impl Tx for PgTx {
         Ok(())
     }
 
+    async fn insert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()> {
+        // A new order has no lines yet: the upsert inserts them all, in one statement.
+        self.upsert_lines(order_id, lines).await
+    }
+
     async fn upsert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()> {
-        if lines.is_empty() {
-            return Ok(());
-        }
-        // One statement for all lines: arrays unnested into rows.
-        let mut cols: (
-            Vec<i64>,
-            Vec<&str>,
-            Vec<&str>,
-            Vec<&str>,
-            Vec<Option<&str>>,
-            Vec<&str>,
-            Vec<i64>,
-            Vec<i64>,
-            Vec<i64>,
-            Vec<i64>,
-            Vec<&str>,
-        ) = Default::default();
-        for l in lines {
-            cols.0.push(l.line_no);
-            cols.1.push(&l.platform_item_id);
-            cols.2.push(&l.platform_sku_id);
-            cols.3.push(&l.seller_sku_code);
-            cols.4.push(l.sku.as_deref());
-            cols.5.push(&l.title);
-            cols.6.push(l.quantity);
-            cols.7.push(l.unit_price_minor);
-            cols.8.push(l.discount_minor);
-            cols.9.push(l.paid_minor);
-            cols.10.push(&l.refund_state);
-        }
-        sqlx::query(
-            "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
-             quantity, unit_price_minor, discount_minor, paid_minor, refund_state) \
-             select $1, * from unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], \
-             $9::bigint[], $10::bigint[], $11::bigint[], $12::text[]) \
-             on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
+        let lines: Vec<(i64, &LineRow)> = lines.iter().map(|it| (order_id, it)).collect();
+        self.write_lines(
+            &lines,
+            "on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
              platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
              title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
              discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
         )
-        .bind(order_id)
-        .bind(cols.0)
-        .bind(cols.1)
-        .bind(cols.2)
-        .bind(cols.3)
-        .bind(cols.4)
-        .bind(cols.5)
-        .bind(cols.6)
-        .bind(cols.7)
-        .bind(cols.8)
-        .bind(cols.9)
-        .bind(cols.10)
-        .execute(&mut *self.0)
         .await
-        .map_err(db_err)?;
-        Ok(())
     }
 
     async fn delete_lines_after(&mut self, order_id: i64, last_line_no: i64) -> Result<()> {
@@ -708,6 +837,13 @@ impl Tx for PgTx {
             .map_err(db_err)?;
         get(&row, 0)
     }
+}
+
+/// `returning id, external_id` rows as a map from external id to id.
+fn ids_by_external_id(rows: &[PgRow]) -> Result<std::collections::HashMap<String, i64>> {
+    rows.iter()
+        .map(|r| Ok((get::<String>(r, 1)?, get::<i64>(r, 0)?)))
+        .collect()
 }
 
 fn into_shop(r: &PgRow) -> Result<Shop> {

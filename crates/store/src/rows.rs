@@ -29,6 +29,37 @@ fn parse_holds(text: &str) -> Result<BTreeSet<HoldReason>> {
         .collect()
 }
 
+/// The lifecycle stored in an order's `status`, `holds` and `exception` columns.
+pub(crate) fn lifecycle_from(status: &str, holds: &str, exception: bool) -> Result<Lifecycle> {
+    Ok(Lifecycle {
+        status: parse_status(status)?,
+        holds: parse_holds(holds)?,
+        exception,
+    })
+}
+
+/// A held order from the columns `id, external_id, updated_at, content_hash, status, holds, exception`.
+pub(crate) fn held_order(
+    id: i64,
+    external_id: String,
+    updated_at: i64,
+    content_hash: i64,
+    status: &str,
+    holds: &str,
+    exception: bool,
+) -> Result<crate::tx::HeldOrder> {
+    Ok(crate::tx::HeldOrder {
+        id,
+        external_id,
+        // Stored as the same 64 bits, read as signed.
+        revision: domain::Revision {
+            updated_at: Timestamp::from_unix_millis(updated_at),
+            content_hash: content_hash as u64,
+        },
+        lifecycle: lifecycle_from(status, holds, exception)?,
+    })
+}
+
 pub(crate) fn parse_status(text: &str) -> Result<OrderStatus> {
     OrderStatus::parse(text).ok_or_else(|| corrupt("order status", text))
 }
@@ -223,11 +254,7 @@ impl OrderRow {
     }
 
     pub(crate) fn lifecycle(&self) -> Result<Lifecycle> {
-        Ok(Lifecycle {
-            status: parse_status(&self.status)?,
-            holds: parse_holds(&self.holds)?,
-            exception: self.exception,
-        })
+        lifecycle_from(&self.status, &self.holds, self.exception)
     }
 
     pub(crate) fn into_order(self, lines: Vec<LineRow>) -> Result<Order> {

@@ -1,7 +1,7 @@
 //! The SQLite store: one file, WAL, one connection behind a mutex on the blocking thread pool.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewShipment, OrderQuery, OrderSummary,
@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::logic;
 use crate::rows::{
     LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, SHIPMENT_COLUMNS,
-    ShipmentRow, corrupt, parse_status,
+    ShipmentRow, corrupt, held_order, parse_status,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx, block_on};
 
@@ -25,6 +25,58 @@ const MIGRATIONS: &[(&str, &str)] = &[(
     "0001_init",
     include_str!("../migrations/sqlite/0001_init.sql"),
 )];
+
+static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
+    let marks = vec!["?"; ORDER_DATA_COLUMNS.len() + 7].join(", ");
+    format!(
+        "insert into orders (shop_id, external_id, status, holds, exception, ingested_at, version, {}) values ({marks})",
+        ORDER_DATA_COLUMNS.join(", ")
+    )
+});
+
+static UPDATE_ORDER: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = ORDER_DATA_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 5))
+        .collect();
+    format!(
+        "update orders set status = ?2, holds = ?3, exception = ?4, version = version + 1, {} where id = ?1",
+        sets.join(", ")
+    )
+});
+
+static SELECT_ORDER: LazyLock<String> =
+    LazyLock::new(|| format!("select {ORDER_COLUMNS} from orders where id = ?1"));
+
+const LINE_INSERT: &str = "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, \
+    seller_sku_code, sku, title, quantity, unit_price_minor, discount_minor, paid_minor, refund_state) values";
+
+/// `statement(n)` for n in 1..=8: one statement per count of lines.
+fn line_statements(suffix: &str) -> Vec<String> {
+    let row = format!("({})", ["?"; 12].join(", "));
+    (1..=8)
+        .map(|n| {
+            format!(
+                "{LINE_INSERT} {} {suffix}",
+                vec![row.as_str(); n].join(", ")
+            )
+        })
+        .collect()
+}
+
+/// Inserts of 1 to 8 lines of a new order: `INSERT_LINES[n - 1]` takes n lines.
+static INSERT_LINES: LazyLock<Vec<String>> = LazyLock::new(|| line_statements(""));
+
+/// Upserts of 1 to 8 lines of a changed order; the lines' planned and shipped counts are kept.
+static UPSERT_LINES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    line_statements(
+        "on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
+         platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
+         title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
+         discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
+    )
+});
 
 /// The embedded store.
 #[derive(Clone)]
@@ -50,7 +102,8 @@ impl SqliteStore {
              pragma foreign_keys = on;
              pragma busy_timeout = 5000;
              pragma cache_size = -65536;
-             pragma temp_store = memory;",
+             pragma temp_store = memory;
+             pragma wal_autocheckpoint = 16384;",
         )
         .map_err(db_err)?;
         conn.set_prepared_statement_cache_capacity(128);
@@ -231,33 +284,80 @@ fn order_data_params(row: &OrderRow) -> [&dyn rusqlite::ToSql; 29] {
     ]
 }
 
+impl SqliteTx<'_> {
+    /// Writes lines with `statements[n - 1]`, the statement for n lines at once.
+    fn write_lines(
+        &mut self,
+        order_id: i64,
+        lines: &[LineRow],
+        statements: &[String],
+    ) -> Result<()> {
+        for chunk in lines.chunks(statements.len()) {
+            let mut stmt = self
+                .0
+                .prepare_cached(&statements[chunk.len() - 1])
+                .map_err(db_err)?;
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 12);
+            for l in chunk {
+                values.extend_from_slice(&[
+                    &order_id as &dyn rusqlite::ToSql,
+                    &l.line_no,
+                    &l.platform_item_id,
+                    &l.platform_sku_id,
+                    &l.seller_sku_code,
+                    &l.sku,
+                    &l.title,
+                    &l.quantity,
+                    &l.unit_price_minor,
+                    &l.discount_minor,
+                    &l.paid_minor,
+                    &l.refund_state,
+                ]);
+            }
+            stmt.execute(values.as_slice()).map_err(db_err)?;
+        }
+        Ok(())
+    }
+}
+
 impl Tx for SqliteTx<'_> {
-    async fn find_held_order(
+    async fn find_held_orders(
         &mut self,
         shop_id: i64,
-        external_id: &str,
-    ) -> Result<Option<HeldOrder>> {
-        let mut stmt = self
-            .0
-            .prepare_cached("select id, updated_at, content_hash, status, holds, exception from orders where shop_id = ?1 and external_id = ?2")
-            .map_err(db_err)?;
-        stmt.query_row(params![shop_id, external_id], |r| {
-            Ok(HeldOrder {
-                id: r.get(0)?,
-                updated_at: r.get(1)?,
-                content_hash: r.get(2)?,
-                status: r.get(3)?,
-                holds: r.get(4)?,
-                exception: r.get(5)?,
-            })
-        })
-        .optional()
-        .map_err(db_err)
+        external_ids: &[&str],
+    ) -> Result<Vec<HeldOrder>> {
+        let mut found = Vec::new();
+        for chunk in external_ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "select id, external_id, updated_at, content_hash, status, holds, exception from orders \
+                 where shop_id = ? and external_id in ({marks})"
+            );
+            let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+            let params = std::iter::once(&shop_id as &dyn rusqlite::ToSql)
+                .chain(chunk.iter().map(|it| it as &dyn rusqlite::ToSql));
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(params))
+                .map_err(db_err)?;
+            while let Some(r) = rows.next().map_err(db_err)? {
+                let (status, holds): (String, String) =
+                    (r.get(4).map_err(db_err)?, r.get(5).map_err(db_err)?);
+                found.push(held_order(
+                    r.get(0).map_err(db_err)?,
+                    r.get(1).map_err(db_err)?,
+                    r.get(2).map_err(db_err)?,
+                    r.get(3).map_err(db_err)?,
+                    &status,
+                    &holds,
+                    r.get(6).map_err(db_err)?,
+                )?);
+            }
+        }
+        Ok(found)
     }
 
     async fn lock_order(&mut self, id: i64) -> Result<Option<OrderRow>> {
-        let sql = format!("select {ORDER_COLUMNS} from orders where id = ?1");
-        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        let mut stmt = self.0.prepare_cached(&SELECT_ORDER).map_err(db_err)?;
         stmt.query_row([id], order_row).optional().map_err(db_err)
     }
 
@@ -295,15 +395,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     async fn insert_order(&mut self, row: &OrderRow) -> Result<i64> {
-        let columns = ORDER_DATA_COLUMNS.join(", ");
-        let marks = (1..=ORDER_DATA_COLUMNS.len() + 7)
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "insert into orders (shop_id, external_id, status, holds, exception, ingested_at, version, {columns}) values ({marks})"
-        );
-        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        let mut stmt = self.0.prepare_cached(&INSERT_ORDER).map_err(db_err)?;
         let head: [&dyn rusqlite::ToSql; 7] = [
             &row.shop_id,
             &row.external_id,
@@ -320,16 +412,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     async fn update_order(&mut self, id: i64, row: &OrderRow) -> Result<()> {
-        let sets = ORDER_DATA_COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ?{}", i + 5))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "update orders set status = ?2, holds = ?3, exception = ?4, version = version + 1, {sets} where id = ?1"
-        );
-        let mut stmt = self.0.prepare_cached(&sql).map_err(db_err)?;
+        let mut stmt = self.0.prepare_cached(&UPDATE_ORDER).map_err(db_err)?;
         let head: [&dyn rusqlite::ToSql; 4] = [&id, &row.status, &row.holds, &row.exception];
         let all: Vec<&dyn rusqlite::ToSql> =
             head.into_iter().chain(order_data_params(row)).collect();
@@ -337,37 +420,12 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    async fn insert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()> {
+        self.write_lines(order_id, lines, &INSERT_LINES)
+    }
+
     async fn upsert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()> {
-        let mut stmt = self
-            .0
-            .prepare_cached(
-                "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
-                 quantity, unit_price_minor, discount_minor, paid_minor, refund_state) \
-                 values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-                 on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
-                 platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
-                 title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
-                 discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
-            )
-            .map_err(db_err)?;
-        for l in lines {
-            stmt.execute(params![
-                order_id,
-                l.line_no,
-                l.platform_item_id,
-                l.platform_sku_id,
-                l.seller_sku_code,
-                l.sku,
-                l.title,
-                l.quantity,
-                l.unit_price_minor,
-                l.discount_minor,
-                l.paid_minor,
-                l.refund_state
-            ])
-            .map_err(db_err)?;
-        }
-        Ok(())
+        self.write_lines(order_id, lines, &UPSERT_LINES)
     }
 
     async fn delete_lines_after(&mut self, order_id: i64, last_line_no: i64) -> Result<()> {
@@ -736,8 +794,9 @@ impl Store for SqliteStore {
     async fn find_order(&self, shop: ShopId, external_id: &ExternalId) -> Result<Option<Order>> {
         let external_id = external_id.as_str().to_owned();
         self.transact(move |tx| {
-            let held = block_on(tx.find_held_order(shop.0, &external_id))?;
-            held.map(|it| block_on(logic::load_order(tx, it.id)))
+            let held = block_on(tx.find_held_orders(shop.0, &[&external_id]))?;
+            held.first()
+                .map(|it| block_on(logic::load_order(tx, it.id)))
                 .transpose()
         })
         .await

@@ -6,8 +6,8 @@
 
 use std::future::Future;
 
-use app::Result;
-use domain::{StockLevel, Timestamp};
+use app::{RawDocument, Result};
+use domain::{Lifecycle, Revision, StockLevel, Timestamp};
 
 use crate::rows::{LineRow, OrderRow, ShipmentRow};
 
@@ -15,11 +15,18 @@ use crate::rows::{LineRow, OrderRow, ShipmentRow};
 #[derive(Clone, Debug)]
 pub(crate) struct HeldOrder {
     pub(crate) id: i64,
-    pub(crate) updated_at: i64,
-    pub(crate) content_hash: i64,
-    pub(crate) status: String,
-    pub(crate) holds: String,
-    pub(crate) exception: bool,
+    pub(crate) external_id: String,
+    pub(crate) revision: Revision,
+    pub(crate) lifecycle: Lifecycle,
+}
+
+/// A new order's rows: its raw document, the order (its `raw_document_id` is filled in on insert) and
+/// its lines.
+pub(crate) struct NewOrderRows<'a> {
+    pub(crate) raw: &'a RawDocument,
+    pub(crate) content_hash: u64,
+    pub(crate) order: OrderRow,
+    pub(crate) lines: Vec<LineRow>,
 }
 
 /// One order line's progress columns.
@@ -43,11 +50,52 @@ pub(crate) struct NewEvent<'a> {
 
 #[allow(async_fn_in_trait)]
 pub(crate) trait Tx {
-    async fn find_held_order(
+    /// The orders of the shop with these external ids (any of them; unknown ids are simply absent).
+    async fn find_held_orders(
         &mut self,
         shop_id: i64,
-        external_id: &str,
-    ) -> Result<Option<HeldOrder>>;
+        external_ids: &[&str],
+    ) -> Result<Vec<HeldOrder>>;
+    /// Inserts new orders with their raw documents, lines and `ingest:insert` events; returns their ids
+    /// in order. Row by row here; a backend with round trips overrides it with bulk statements.
+    async fn insert_new_orders(
+        &mut self,
+        orders: Vec<NewOrderRows<'_>>,
+        actor: &str,
+        at: Timestamp,
+    ) -> Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(orders.len());
+        for mut new in orders {
+            let raw = new.raw;
+            let hash = new.content_hash as i64;
+            let external_id = raw.external_id.as_str();
+            new.order.raw_document_id = self
+                .insert_raw_document(
+                    raw.shop.0,
+                    external_id,
+                    &raw.format,
+                    raw.received_at.unix_millis(),
+                    hash,
+                    &raw.body,
+                )
+                .await?;
+            let id = self.insert_order(&new.order).await?;
+            self.insert_lines(id, &new.lines).await?;
+            let after = new.order.status.as_str();
+            self.append_event(NewEvent {
+                subject_kind: "order",
+                subject_id: id,
+                kind: "ingest:insert",
+                actor,
+                at,
+                before: "",
+                after,
+            })
+            .await?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
     /// Locks the order's row (PostgreSQL) and returns it.
     async fn lock_order(&mut self, id: i64) -> Result<Option<OrderRow>>;
     async fn order_lines(&mut self, order_id: i64) -> Result<Vec<LineRow>>;
@@ -63,6 +111,8 @@ pub(crate) trait Tx {
     async fn insert_order(&mut self, row: &OrderRow) -> Result<i64>;
     /// Replaces the platform's columns of an order, bumps its version and sets its lifecycle.
     async fn update_order(&mut self, id: i64, row: &OrderRow) -> Result<()>;
+    /// Inserts the lines of a new order.
+    async fn insert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()>;
     async fn upsert_lines(&mut self, order_id: i64, lines: &[LineRow]) -> Result<()>;
     /// Drops lines past `last_line_no` that were never planned or shipped.
     async fn delete_lines_after(&mut self, order_id: i64, last_line_no: i64) -> Result<()>;

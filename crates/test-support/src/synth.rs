@@ -76,17 +76,18 @@ const PRODUCTS: &[(&str, &str, i64)] = &[
     ("HBT-TWL-3", "纯棉毛巾 3 条装", 3990),
 ];
 
-/// Order `n` of a synthetic shop: 2 or 3 lines, a paid CNY order with a JSON raw document. The same
-/// `(seed, n)` always gives the same order; `revision` bumps the platform time and status for updates.
+/// A synthetic order of a shop: 2 or 3 lines, a paid CNY order with a JSON raw document, created within
+/// ten minutes after `around` (orders reach a hub roughly in the order they were placed). The same
+/// `(seed, external_id)` always gives the same order; `revision` bumps the platform time and status.
 pub fn synthetic_item(
     seed: u64,
     shop: ShopId,
     external_id: &str,
     revision: u32,
-    base_time: Timestamp,
+    around: Timestamp,
 ) -> IngestItem {
     let mut rng = Rng::new(seed ^ fxhash(external_id.as_bytes()));
-    let created_at = base_time.plus_millis(rng.below(86_400_000) as i64);
+    let created_at = around.plus_millis(rng.below(600_000) as i64);
     let updated_at = created_at.plus_millis(60_000 * (1 + i64::from(revision)));
     let name = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
     let (province, city, district, area_code) = *rng.pick(PLACES);

@@ -11,7 +11,7 @@ use app::Store;
 pub const POSTGRES_URL_VAR: &str = "ORDERHUB_TEST_POSTGRES_URL";
 
 /// Set (by `cargo xtask test`) to make a missing [`POSTGRES_URL_VAR`] a failure instead of a skip.
-pub const REQUIRE_POSTGRES_VAR: &str = "ORDERHUB_REQUIRE_POSTGRES";
+const REQUIRE_POSTGRES_VAR: &str = "ORDERHUB_REQUIRE_POSTGRES";
 
 /// A database that lives as long as this value.
 pub enum TestDb {

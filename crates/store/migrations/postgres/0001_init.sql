@@ -63,7 +63,6 @@ create table orders (
 );
 
 create index orders_status on orders (status, id);
-create index orders_created on orders (created_at);
 
 create table order_lines (
     order_id bigint not null references orders (id),

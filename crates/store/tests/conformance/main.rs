@@ -34,6 +34,7 @@ macro_rules! conformance {
 
 conformance!(
     ingest_is_idempotent_and_never_goes_back,
+    repeats_within_a_batch,
     raw_documents_are_kept,
     search_finds_orders,
     order_events_use_optimistic_concurrency,

@@ -864,3 +864,46 @@ pub(crate) async fn cursors_move_with_their_batch(db: &TestDb) {
 pub(crate) async fn survives_kill_9(db: &TestDb) {
     crate::crash::kill_and_verify(db).await;
 }
+
+pub(crate) async fn repeats_within_a_batch(db: &TestDb) {
+    let store = db.open().await;
+    let shop = shop(&store).await;
+    let items = vec![
+        item(shop, "D1", 0),
+        item(shop, "D1", 0),
+        item(shop, "D2", 2),
+        item(shop, "D2", 1),
+        item(shop, "D1", 3),
+    ];
+    let report = store.ingest_batch(batch(shop, items, None)).await.unwrap();
+    assert_eq!(
+        (
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.stale
+        ),
+        (2, 1, 1, 1)
+    );
+    let d1 = store
+        .find_order(shop, &ExternalId::new("D1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d1.data, item(shop, "D1", 3).order);
+    assert_eq!(d1.version, 2);
+    let d2 = store
+        .find_order(shop, &ExternalId::new("D2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d2.data, item(shop, "D2", 2).order);
+    let kinds: Vec<String> = store
+        .order_events(d1.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|it| it.kind)
+        .collect();
+    assert_eq!(kinds, ["ingest:insert", "ingest:update"]);
+}
