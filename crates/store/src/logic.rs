@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use app::{Error, IngestBatch, IngestReport, NewShipment, Result, StockRequest};
 use domain::{
     Actor, IngestDecision, Lifecycle, LineProgress, Order, OrderEffect, OrderEvent, OrderStatus,
-    Quantity, Revision, Shipment, ShipmentEffect, ShipmentEvent, ShipmentId, ShipmentStatus,
-    StockMoveKind, Timestamp, content_hash, decide_ingest, platform_events,
+    Quantity, Revision, Shipment, ShipmentEffect, ShipmentEvent, ShipmentId, ShipmentLine,
+    ShipmentStatus, StockMoveKind, Timestamp, content_hash, decide_ingest, platform_events,
 };
 
 use crate::rows::{LineRow, OrderRow, ShipmentRow, holds_text};
@@ -464,36 +464,15 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
             }
             ShipmentEffect::ReleaseStock => {
                 for line in &shipment.lines {
-                    let progress = line_progress(tx, line.order.0, line.line_no)
-                        .await?
-                        .unplan(line.quantity)?;
-                    tx.set_line_counts(
-                        line.order.0,
-                        i64::from(line.line_no),
-                        i64::from(progress.planned),
-                        i64::from(progress.shipped),
+                    settle_line(
+                        tx,
+                        shipment.warehouse.as_str(),
+                        line,
+                        StockMoveKind::Release,
+                        &reference,
+                        at,
                     )
                     .await?;
-                    let line_no = i64::from(line.line_no);
-                    let mut left = i64::from(line.quantity.get());
-                    for (_, stock_id, reserved) in tx
-                        .reservations(line.order.0, Some((line_no, shipment.warehouse.as_str())))
-                        .await?
-                    {
-                        let n = left.min(reserved);
-                        left -= n;
-                        give_back(
-                            tx,
-                            line.order.0,
-                            line_no,
-                            stock_id,
-                            n,
-                            StockMoveKind::Release,
-                            &reference,
-                            at,
-                        )
-                        .await?;
-                    }
                 }
             }
             ShipmentEffect::ConfirmToPlatform => {
@@ -566,6 +545,55 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
     Ok(next)
 }
 
+/// Settles one shipment line that shipped (`Ship`) or will not (`Release`): moves its units out of the
+/// line's planned count and takes them off the line's reservations in the shipment's warehouse. Shipping
+/// needs every unit reserved; a release gives back what is still reserved.
+async fn settle_line<T: Tx>(
+    tx: &mut T,
+    warehouse: &str,
+    line: &ShipmentLine,
+    kind: StockMoveKind,
+    reference: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let progress = line_progress(tx, line.order.0, line.line_no).await?;
+    let progress = match kind {
+        StockMoveKind::Ship => progress.ship(line.quantity)?,
+        StockMoveKind::Release
+        | StockMoveKind::Receipt
+        | StockMoveKind::Reserve
+        | StockMoveKind::Return
+        | StockMoveKind::Adjust
+        | StockMoveKind::Count => progress.unplan(line.quantity)?,
+    };
+    let line_no = i64::from(line.line_no);
+    tx.set_line_counts(
+        line.order.0,
+        line_no,
+        i64::from(progress.planned),
+        i64::from(progress.shipped),
+    )
+    .await?;
+    let mut left = i64::from(line.quantity.get());
+    for (_, stock_id, reserved) in tx
+        .reservations(line.order.0, Some((line_no, warehouse)))
+        .await?
+    {
+        let n = left.min(reserved);
+        left -= n;
+        give_back(tx, line.order.0, line_no, stock_id, n, kind, reference, at).await?;
+    }
+    if kind == StockMoveKind::Ship && left > 0 {
+        let requested = line.quantity.get();
+        return Err(domain::StockError::NotReserved {
+            requested,
+            reserved: i64::from(requested) - left,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The goods of a shipment left: count its lines shipped, consume their reservations in the shipment's
 /// warehouse, and move each order to partially shipped or shipped.
 async fn ship_lines<T: Tx>(
@@ -576,43 +604,15 @@ async fn ship_lines<T: Tx>(
     at: Timestamp,
 ) -> Result<()> {
     for line in &shipment.lines {
-        let progress = line_progress(tx, line.order.0, line.line_no)
-            .await?
-            .ship(line.quantity)?;
-        let line_no = i64::from(line.line_no);
-        tx.set_line_counts(
-            line.order.0,
-            line_no,
-            i64::from(progress.planned),
-            i64::from(progress.shipped),
+        settle_line(
+            tx,
+            shipment.warehouse.as_str(),
+            line,
+            StockMoveKind::Ship,
+            reference,
+            at,
         )
         .await?;
-        let mut left = i64::from(line.quantity.get());
-        for (_, stock_id, reserved) in tx
-            .reservations(line.order.0, Some((line_no, shipment.warehouse.as_str())))
-            .await?
-        {
-            let n = left.min(reserved);
-            left -= n;
-            give_back(
-                tx,
-                line.order.0,
-                line_no,
-                stock_id,
-                n,
-                StockMoveKind::Ship,
-                reference,
-                at,
-            )
-            .await?;
-        }
-        if left > 0 {
-            return Err(domain::StockError::NotReserved {
-                requested: line.quantity.get(),
-                reserved: i64::from(line.quantity.get()) - left,
-            }
-            .into());
-        }
     }
     let orders: BTreeSet<i64> = shipment.lines.iter().map(|it| it.order.0).collect();
     for order_id in orders {
