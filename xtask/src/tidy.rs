@@ -48,6 +48,7 @@ fn pure_crates_stay_pure() {
     assert_no_dependency(&metadata, "domain", EDGE_CRATES);
     assert_no_dependency(&metadata, "domain", &["async-trait"]);
     assert_no_dependency(&metadata, "app", EDGE_CRATES);
+    assert_no_dependency(&metadata, "mapping", EDGE_CRATES);
 }
 
 #[test]
