@@ -13,6 +13,13 @@ use test_support::{TestDb, synthetic_item};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum BenchCommand {
+    /// Score the address parser on the labelled evaluation set, side by side with the `cpca` crate,
+    /// and time both.
+    Address {
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
     /// Ingest N synthetic standard orders (2–3 lines and a raw document each) in batched commits.
     Store {
         /// How many orders to ingest.
@@ -49,6 +56,7 @@ struct StoreResult {
 
 pub(crate) async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
+        BenchCommand::Address { out } => crate::address_bench::run(&out),
         BenchCommand::Store {
             orders,
             batch,

@@ -1,6 +1,8 @@
 //! The OrderHub binary: the command line, configuration and the composition root — the only place
 //! that picks concrete implementations (which store) and reads the clock and the environment.
 
+mod address;
+mod address_bench;
 mod bench;
 mod config;
 
@@ -30,6 +32,11 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Address tools.
+    Address {
+        #[command(subcommand)]
+        command: address::AddressCommand,
     },
     /// Measure OrderHub; results are printed as a table and written as JSON.
     Bench {
@@ -69,6 +76,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::Address { command } => address::run(command),
         Command::Bench { command } => runtime()?.block_on(bench::run(command)),
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! Everything here is deterministic for a given seed: the same seed gives the same orders, byte for byte.
 
+mod address_eval;
 mod synth;
 mod test_db;
 
+pub use crate::address_eval::{EvalCase, Expected, eval_set, generated, hard_cases};
 pub use crate::synth::{Rng, synthetic_item};
 pub use crate::test_db::{POSTGRES_URL_VAR, TestDb};
