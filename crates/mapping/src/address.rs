@@ -319,13 +319,7 @@ fn chains(d: &Divisions, hits: &[Hit], evidence: &Evidence) -> Vec<Chain> {
         hits.iter()
             .filter(move |it| it.end <= limit && it.alias.entity == want)
             .copied()
-            .max_by_key(|it| {
-                (
-                    it.alias.full,
-                    it.end - it.start,
-                    std::cmp::Reverse(it.start),
-                )
-            })
+            .max_by_key(|it| (it.alias.full, it.end - it.start, it.start))
     };
     for hit in hits {
         let (province, city, district) = match hit.alias.entity {

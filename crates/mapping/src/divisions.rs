@@ -178,11 +178,13 @@ fn short_forms(name: &str, suffixes: &[&str]) -> Vec<String> {
     if let Some(place) = without_ethnic(name) {
         out.push(place.to_owned());
     }
-    for suffix in suffixes {
-        if let Some(stem) = name.strip_suffix(suffix) {
-            out.push(stem.to_owned());
-            break;
-        }
+    // The longest suffix that leaves a name of two characters or more: 碑林区 is 碑林, not 碑 + 林区.
+    if let Some(stem) = suffixes
+        .iter()
+        .filter_map(|it| name.strip_suffix(it))
+        .find(|it| it.chars().count() >= 2)
+    {
+        out.push(stem.to_owned());
     }
     out.retain(|it| it.chars().count() >= 2 && it != name && !it.contains('族'));
     out.dedup();
@@ -360,6 +362,11 @@ impl Divisions {
     /// The districts of a city, as indices.
     pub(crate) fn districts_of(&self, city: usize) -> std::ops::Range<usize> {
         self.districts_of[city].clone()
+    }
+
+    /// The districts of a city.
+    pub fn districts_of_city(&self, city: usize) -> impl Iterator<Item = &District> {
+        self.districts[self.districts_of[city].clone()].iter()
     }
 }
 

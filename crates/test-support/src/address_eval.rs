@@ -97,7 +97,7 @@ fn full_width(text: &str) -> String {
         .collect()
 }
 
-/// `per_category` districts drawn at random, each written six ways.
+/// `per_category` districts drawn at random, each written eight ways.
 pub fn generated(d: &Divisions, seed: u64, per_category: usize) -> Vec<EvalCase> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::new();
@@ -170,6 +170,55 @@ pub fn generated(d: &Divisions, seed: u64, per_category: usize) -> Vec<EvalCase>
                 expected: expected.clone(),
             });
         }
+        // The district alone: right only if its name is unique in the country, otherwise ambiguous.
+        let same_name = d
+            .districts
+            .iter()
+            .filter(|it| it.name == district.name)
+            .count();
+        let alone = match same_name {
+            1 => expected.clone(),
+            _ => Expected {
+                province: String::new(),
+                city: String::new(),
+                district: "AMBIGUOUS".to_owned(),
+                area_code: "AMBIGUOUS".to_owned(),
+            },
+        };
+        out.push(EvalCase {
+            category: "generated_district_only".to_owned(),
+            address: format!("{dn}{detail}"),
+            hints: String::new(),
+            expected: alone,
+        });
+        // Every level in short form.
+        let d_short = strip_any(dn, &["自治县", "自治旗", "新区", "区", "县", "市", "旗"]);
+        let address = format!("{p_short}{c_short}{d_short}{detail}");
+        // 和田市 and 和田县 are both 和田 when shortened: then the text cannot tell them apart.
+        let twins = d
+            .districts_of_city(district.city)
+            .filter(|it| {
+                strip_any(
+                    &it.name,
+                    &["自治县", "自治旗", "新区", "区", "县", "市", "旗"],
+                ) == d_short
+            })
+            .count();
+        let short_expected = match twins {
+            1 => expected.clone(),
+            _ => Expected {
+                province: province.name.clone(),
+                city: String::new(),
+                district: "AMBIGUOUS".to_owned(),
+                area_code: "AMBIGUOUS".to_owned(),
+            },
+        };
+        out.push(EvalCase {
+            category: "generated_all_short".to_owned(),
+            address,
+            hints: String::new(),
+            expected: short_expected,
+        });
     }
     out
 }

@@ -58,3 +58,51 @@ fn cases() {
     }
     expect_file!["cases.txt"].assert_eq(&out);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use crate::address::{AddressHints, AddressStatus, parse_address};
+    use crate::divisions::Divisions;
+
+    /// Pieces real addresses are made of, and pieces that break naive parsers.
+    fn piece() -> impl Strategy<Value = String> {
+        let d = Divisions::official();
+        let names: Vec<String> = d
+            .provinces
+            .iter()
+            .map(|it| it.name.clone())
+            .chain(d.cities.iter().map(|it| it.name.clone()))
+            .chain(d.districts.iter().take(400).map(|it| it.name.clone()))
+            .collect();
+        prop_oneof![
+            proptest::sample::select(names),
+            "\\PC{0,8}",
+            Just("　".to_owned()),
+            Just("，".to_owned()),
+            "1[3-9][0-9]{9}",
+            "0[0-9]{2,3}-[0-9]{7,8}",
+        ]
+    }
+
+    proptest! {
+        /// No input crashes the parser, and a complete answer is always a consistent one.
+        #[test]
+        fn any_text_parses_consistently(pieces in proptest::collection::vec(piece(), 0..8), province in proptest::option::of("\\PC{0,6}")) {
+            let text = pieces.concat();
+            let d = Divisions::official();
+            let hints = AddressHints { province: province.as_deref(), ..AddressHints::default() };
+            let it = parse_address(d, &text, &hints);
+            if it.status == AddressStatus::Complete {
+                let district = it.district.expect("a complete address has a district");
+                let province = it.province.expect("a complete address has a province");
+                prop_assert_eq!(&d.provinces[district.province].name, &province.name);
+                prop_assert_eq!(district.code / 10_000, province.code);
+                prop_assert!(it.city_name().is_some());
+            }
+            if it.status == AddressStatus::Ambiguous {
+                prop_assert!(it.district.is_none());
+            }
+        }
+    }
+}
