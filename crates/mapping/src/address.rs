@@ -272,42 +272,40 @@ pub fn parse_address<'d>(
     };
     let mut rest_start = chain.end();
     let rest: String = text.chars().skip(rest_start).collect();
-    match chain.district {
-        Some(district) => {
+    match (chain.district, chain.city) {
+        (Some(district), _) => {
             if let Some((town, len)) = find_town(d, district, &rest) {
                 parsed.town = Some(town);
                 rest_start += len;
             }
         }
-        None => match chain.city {
-            Some(city) => {
-                // A city without districts (东莞), or a town that names its district.
-                let range = d.districts_of(city);
-                let same_name = range
-                    .clone()
-                    .filter(|it| d.districts[*it].name == d.cities[city].name)
-                    .collect::<Vec<_>>();
-                let by_town = range
-                    .filter_map(|it| find_town(d, it, &rest).map(|found| (it, found)))
-                    .max_by_key(|(_, (_, len))| *len);
-                if let Some((district, (town, len))) = by_town {
-                    parsed.district = Some(&d.districts[district]);
-                    parsed.town = Some(town);
-                    rest_start += len;
-                    reasons.push(format!(
-                        "district {} found from town {}",
-                        d.districts[district].name, town.name
-                    ));
-                } else if let [district] = same_name[..] {
-                    parsed.district = Some(&d.districts[district]);
-                    reasons.push("city has no districts".to_owned());
-                }
+        (None, Some(city)) => {
+            // A city without districts (东莞), or a town that names its district.
+            let range = d.districts_of(city);
+            let same_name = range
+                .clone()
+                .filter(|it| d.districts[*it].name == d.cities[city].name)
+                .collect::<Vec<_>>();
+            let by_town = range
+                .filter_map(|it| find_town(d, it, &rest).map(|found| (it, found)))
+                .max_by_key(|(_, (_, len))| *len);
+            if let Some((district, (town, len))) = by_town {
+                parsed.district = Some(&d.districts[district]);
+                parsed.town = Some(town);
+                rest_start += len;
+                reasons.push(format!(
+                    "district {} found from town {}",
+                    d.districts[district].name, town.name
+                ));
+            } else if let [district] = same_name[..] {
+                parsed.district = Some(&d.districts[district]);
+                reasons.push("city has no districts".to_owned());
             }
-            None => {}
-        },
+        }
+        (None, None) => {}
     }
     parsed.detail = text.chars().skip(rest_start).collect();
-    score_confidence(&mut parsed, &chain, &mut reasons);
+    score_confidence(&mut parsed, chain, &mut reasons);
     parsed.reasons = reasons;
     parsed
 }
