@@ -5,6 +5,7 @@ mod address;
 mod address_bench;
 mod bench;
 mod config;
+mod normalize;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,18 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Map one platform document (an API order detail or a webhook body) to the standard order and
+    /// print it as JSON, or print why it is rejected (exit status 1).
+    Normalize {
+        /// The channel kind whose built-in mapping to use: taobao, tmall, douyin, jd, pinduoduo, shopify.
+        #[arg(long)]
+        channel: String,
+        /// A shop's overrides of the built-in mapping (TOML of the same shape).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// The document (JSON).
+        file: PathBuf,
+    },
     /// Address tools.
     Address {
         #[command(subcommand)]
@@ -51,7 +64,18 @@ enum ConfigCommand {
     Example,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // What failed and why, without a backtrace: these are the user's errors as often as ours.
+            eprintln!("orderhub: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
@@ -77,6 +101,14 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Normalize {
+            channel,
+            mapping,
+            file,
+        } => match normalize::run(&channel, &file, mapping.as_ref())? {
+            true => Ok(()),
+            false => std::process::exit(1),
+        },
         Command::Bench { command } => runtime()?.block_on(bench::run(command)),
     }
 }

@@ -1,0 +1,100 @@
+//! Every document under `test_data/documents/<format>/` mapped with its built-in mapping, compared
+//! with the `.mapped` snapshot beside it (`UPDATE_EXPECT=1` rewrites them); plus mapping validation.
+
+use std::path::Path;
+
+use domain::ShopId;
+use expect_test::expect_file;
+use proptest::prelude::*;
+
+use crate::divisions::Divisions;
+use crate::order_map::{BUILTIN, MapContext, OrderMapping, builtin};
+use crate::render::standard_order_json;
+
+fn context() -> MapContext<'static> {
+    MapContext {
+        shop: ShopId(1),
+        default_country: "CN",
+        divisions: Divisions::official(),
+    }
+}
+
+#[test]
+fn documents_map_to_their_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/documents");
+    let mut seen = 0;
+    for (format, _) in BUILTIN {
+        let mapping = OrderMapping::from_toml(builtin(format).unwrap()).unwrap();
+        let mut files: Vec<_> = std::fs::read_dir(root.join(format))
+            .unwrap()
+            .map(|it| it.unwrap().path())
+            .filter(|it| it.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap();
+            let actual = match mapping.map(&bytes, &context()) {
+                Ok(mapped) => {
+                    serde_json::to_string_pretty(&standard_order_json(&mapped, 480)).unwrap() + "\n"
+                }
+                Err(reject) => format!("REJECT {reject}\n"),
+            };
+            expect_file![file.with_extension("mapped")].assert_eq(&actual);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "only {seen} documents");
+}
+
+#[test]
+fn mappings_are_validated_with_the_field_named() {
+    let base = builtin("taobao").unwrap();
+    let err = OrderMapping::with_overrides(base, "[order]\nreceiver_nmae = \"x\"\n").unwrap_err();
+    assert_eq!(err.field, "receiver_nmae");
+    let err =
+        OrderMapping::with_overrides(base, "[status]\nWAIT_BUYER_PAY = \"waiting\"\n").unwrap_err();
+    assert_eq!(err.field, "status.WAIT_BUYER_PAY");
+    let err = OrderMapping::with_overrides(
+        base,
+        "[order]\nbuyer_message = { path = \"a\", regex = \"(\" }\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.field, "buyer_message");
+    assert!(err.reason.starts_with("bad regex"), "{err}");
+    let err = OrderMapping::from_toml("format = 1").unwrap_err();
+    assert_eq!(err.field, "mapping");
+}
+
+#[test]
+fn a_shop_overrides_one_field() {
+    // This shop keeps its own item code in the seller memo: `货号:ABC-1`.
+    let mapping = OrderMapping::with_overrides(builtin("taobao").unwrap(), "[order]\nseller_memo = { path = \"seller_memo\", regex = \"货号:(\\\\S+)\", case = \"lower\" }\n").unwrap();
+    let doc = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/documents/taobao/paid_one_line.json"),
+    )
+    .unwrap();
+    let text = String::from_utf8(doc).unwrap().replace(
+        "\"seller_memo\": \"\"",
+        "\"seller_memo\": \"备注 货号:ABC-1 加急\"",
+    );
+    let mapped = mapping.map(text.as_bytes(), &context()).unwrap();
+    assert_eq!(mapped.order.seller_memo, "abc-1");
+    assert_eq!(
+        mapped.order.external_id.as_str(),
+        "3456789012345678901",
+        "ids never pass through a float"
+    );
+}
+
+proptest! {
+    /// No document crashes a mapping: it maps or is rejected with a field and a reason.
+    #[test]
+    fn any_document_maps_or_is_rejected(bytes in proptest::collection::vec(any::<u8>(), 0..200), json in "\\{\"trade\": \\{\"tid\": \"[0-9]{1,20}\", \"status\": \"[A-Z_]{0,30}\", \"payment\": \"[0-9.\\-e]{0,8}\", \"orders\": \\{\"order\": \\[\\{\"num\": [0-9]{1,3}\\}\\]\\}\\}\\}") {
+        let mapping = OrderMapping::from_toml(builtin("taobao").unwrap()).unwrap();
+        for input in [bytes.as_slice(), json.as_bytes()] {
+            if let Err(reject) = mapping.map(input, &context()) {
+                prop_assert!(!reject.field.is_empty() && !reject.reason.is_empty());
+            }
+        }
+    }
+}
