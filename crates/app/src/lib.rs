@@ -11,6 +11,6 @@ mod store;
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
 pub use crate::store::{
-    EventRecord, IngestBatch, IngestItem, IngestReport, NewShipment, OrderQuery, OrderSummary,
-    OutboxItem, RawDocument, StockRequest, Store, Stream,
+    EventRecord, IngestBatch, IngestItem, IngestReport, NewReject, NewShipment, OrderQuery,
+    OrderSummary, OutboxItem, RawDocument, Reject, StockRequest, Store, Stream,
 };

@@ -149,6 +149,44 @@ pub struct OutboxItem {
     pub attempts: u32,
 }
 
+/// A platform document or import row that could not become an order, to keep until a mapping fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReject {
+    pub shop: ShopId,
+    /// Where it came from, e.g. `api:taobao` or `csv:orders.csv#row 12`.
+    pub source: String,
+    /// The platform's order id when it could be read, else empty.
+    pub external_ref: String,
+    /// The mapping that failed, e.g. `taobao@1` or `csv.taobao@1`.
+    pub format: String,
+    /// The document or row exactly as it arrived.
+    pub raw: Vec<u8>,
+    /// The standard order's field that could not be filled, e.g. `receiver.phone`.
+    pub field: String,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+/// A kept reject, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reject {
+    pub id: i64,
+    pub shop: ShopId,
+    pub source: String,
+    pub external_ref: String,
+    pub format: String,
+    pub raw: Vec<u8>,
+    /// The field and reason of the latest attempt (its source too).
+    pub field: String,
+    pub reason: String,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// How often the same content was rejected while this reject was open; at least 1.
+    pub attempts: u32,
+    /// When its document was re-processed successfully; `None` while open.
+    pub resolved_at: Option<Timestamp>,
+}
+
 /// The storage port. Methods take `at`/`now` from the caller; implementations never read the clock.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
@@ -170,6 +208,22 @@ pub trait Store: Send + Sync {
     /// The latest raw document of an order.
     async fn raw_document(&self, id: OrderId) -> Result<RawDocument>;
     async fn count_orders(&self) -> Result<Vec<(OrderStatus, u64)>>;
+
+    /// Keeps documents that could not become orders. The same raw content of the same shop and format,
+    /// still open, is kept once: seeing it again bumps `attempts` and `last_seen` and takes the new
+    /// field and reason (and source). All or nothing.
+    async fn record_rejects(&self, rejects: &[NewReject]) -> Result<()>;
+    /// Open rejects (not resolved), oldest first, optionally of one shop; `after` is the last id of the
+    /// previous page. `limit` is capped at 1000.
+    async fn open_rejects(
+        &self,
+        shop: Option<ShopId>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Reject>>;
+    /// Marks a reject resolved (its document was re-processed successfully). An unknown id is
+    /// [`crate::Error::NotFound`]; one already resolved is [`crate::Error::Conflict`].
+    async fn resolve_reject(&self, id: i64, at: Timestamp) -> Result<()>;
 
     /// Applies one lifecycle event if the order is still at `expected_version`; effects on stock
     /// (release) happen in the same transaction. A stale version is [`crate::Error::Conflict`].

@@ -9,6 +9,7 @@ mod address;
 mod divisions;
 mod order_map;
 mod render;
+mod rows;
 mod text;
 mod values;
 
@@ -19,3 +20,4 @@ pub use crate::order_map::{
 };
 pub use crate::render::standard_order_json;
 pub use crate::values::{MoneyUnit, TimeFormat, parse_money, parse_time, rfc3339};
+pub use crate::rows::{ExportReader, PROFILES, RowDocument, RowError, RowGrouper, clean_cell, mangled_number, sniff_encoding};

@@ -164,7 +164,8 @@ pub fn parse_time(text: &str, format: &TimeFormat) -> Result<Option<Timestamp>, 
                 .ok_or_else(bad)?;
             let (local, offset) = text.split_at(split);
             let offset = parse_offset(offset).ok_or_else(bad)?;
-            let (days, secs, millis) = date_time(local).ok_or_else(bad)?;
+            // Spreadsheet exports write `2024-11-05 09:12:45 -0500`.
+            let (days, secs, millis) = date_time(local.trim_end()).ok_or_else(bad)?;
             (days * 86_400 + secs - i64::from(offset) * 60) * 1000 + millis
         }
     };

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use app::{Error, Result};
+use app::{Error, Reject, Result};
 use domain::{
     Buyer, Currency, ExternalId, HoldReason, Lifecycle, Money, Order, OrderAmounts, OrderFlags,
     OrderId, OrderLine, OrderStatus, PlatformState, Quantity, Receiver, RefundState, Shipment,
@@ -386,6 +386,47 @@ impl ShipmentRow {
             lines,
             version: u64::try_from(self.version).map_err(|_| corrupt("version", self.version))?,
             created_at: Timestamp::from_unix_millis(self.created_at),
+        })
+    }
+}
+
+/// The columns of `rejects` a [`Reject`] shows, in [`RejectRow`] order, for `select`.
+pub(crate) const REJECT_COLUMNS: &str = "id, shop_id, source, external_ref, format, raw, field, reason, \
+    first_seen, last_seen, attempts, resolved_at";
+
+/// A row of `rejects` (without its content hash), as plain values.
+#[derive(Clone, Debug)]
+pub(crate) struct RejectRow {
+    pub(crate) id: i64,
+    pub(crate) shop_id: i64,
+    pub(crate) source: String,
+    pub(crate) external_ref: String,
+    pub(crate) format: String,
+    pub(crate) raw: Vec<u8>,
+    pub(crate) field: String,
+    pub(crate) reason: String,
+    pub(crate) first_seen: i64,
+    pub(crate) last_seen: i64,
+    pub(crate) attempts: i64,
+    pub(crate) resolved_at: Option<i64>,
+}
+
+impl RejectRow {
+    pub(crate) fn into_reject(self) -> Result<Reject> {
+        Ok(Reject {
+            id: self.id,
+            shop: ShopId(self.shop_id),
+            source: self.source,
+            external_ref: self.external_ref,
+            format: self.format,
+            raw: self.raw,
+            field: self.field,
+            reason: self.reason,
+            first_seen: Timestamp::from_unix_millis(self.first_seen),
+            last_seen: Timestamp::from_unix_millis(self.last_seen),
+            attempts: u32::try_from(self.attempts)
+                .map_err(|_| corrupt("attempts", self.attempts))?,
+            resolved_at: self.resolved_at.map(Timestamp::from_unix_millis),
         })
     }
 }
