@@ -20,6 +20,15 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value = "target/bench")]
         out: PathBuf,
     },
+    /// Import a synthetic GBK Taobao export of about N rows into a fresh SQLite store.
+    Import {
+        /// About how many rows (orders have 2–3 rows).
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
     /// Ingest N synthetic standard orders (2–3 lines and a raw document each) in batched commits.
     Store {
         /// How many orders to ingest.
@@ -57,6 +66,7 @@ struct StoreResult {
 pub(crate) async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Address { out } => crate::address_bench::run(&out),
+        BenchCommand::Import { rows, out } => bench_import(rows, &out).await,
         BenchCommand::Store {
             orders,
             batch,
@@ -223,4 +233,93 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|it| it.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The results of one `bench import` run.
+#[derive(Debug, Serialize)]
+struct ImportResult {
+    rows: u64,
+    orders: u64,
+    file_bytes: u64,
+    seconds: f64,
+    rows_per_second: f64,
+    orders_per_second: f64,
+    peak_rss_mib: f64,
+    rejected: usize,
+    /// A second import of the same file: everything unchanged.
+    reimport_seconds: f64,
+    reimport_unchanged: u64,
+}
+
+async fn bench_import(rows: u64, out: &std::path::Path) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let csv = dir.path().join("taobao-export.csv");
+    // About 2.5 rows per order.
+    let written = crate::import::write_synthetic_export(&csv, rows * 2 / 5)?;
+    let file_bytes = std::fs::metadata(&csv)?.len();
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    store
+        .ensure_shop("bench-csv", ChannelKind::Tmall, "bench")
+        .await?;
+    let (mapping, key) = crate::import::profile("taobao", None)?;
+    let at = Timestamp::from_unix_millis(1_760_000_000_000);
+    let started = Instant::now();
+    let summary = crate::import::run(
+        store.clone(),
+        "bench-csv",
+        &mapping,
+        &key,
+        std::slice::from_ref(&csv),
+        at,
+    )
+    .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = peak_rss_kib().unwrap_or(0) as f64 / 1024.0;
+    let started = Instant::now();
+    let again = crate::import::run(
+        store,
+        "bench-csv",
+        &mapping,
+        &key,
+        std::slice::from_ref(&csv),
+        at,
+    )
+    .await?;
+    let result = ImportResult {
+        rows: written,
+        orders: summary.orders,
+        file_bytes,
+        seconds,
+        rows_per_second: written as f64 / seconds,
+        orders_per_second: summary.orders as f64 / seconds,
+        peak_rss_mib: peak,
+        rejected: summary.rejected.len(),
+        reimport_seconds: started.elapsed().as_secs_f64(),
+        reimport_unchanged: again.unchanged,
+    };
+    println!("bench import — GBK Taobao export, SQLite");
+    println!("  rows                 {:>12}", result.rows);
+    println!("  orders               {:>12}", result.orders);
+    println!(
+        "  file                 {:>12.1} MiB",
+        file_bytes as f64 / 1048576.0
+    );
+    println!("  elapsed              {:>12.2} s", result.seconds);
+    println!(
+        "  throughput           {:>12.0} rows/s ({:.0} orders/s)",
+        result.rows_per_second, result.orders_per_second
+    );
+    println!("  peak RSS             {:>12.1} MiB", result.peak_rss_mib);
+    println!("  rejected             {:>12}", result.rejected);
+    println!(
+        "  re-import            {:>12.2} s, {} unchanged",
+        result.reimport_seconds, result.reimport_unchanged
+    );
+    std::fs::create_dir_all(out)?;
+    std::fs::write(
+        out.join("import.json"),
+        serde_json::to_string_pretty(&result)?,
+    )?;
+    Ok(())
 }

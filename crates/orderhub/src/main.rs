@@ -5,6 +5,7 @@ mod address;
 mod address_bench;
 mod bench;
 mod config;
+mod import;
 mod normalize;
 
 use std::path::PathBuf;
@@ -45,6 +46,20 @@ enum Command {
         mapping: Option<PathBuf>,
         /// The document (JSON).
         file: PathBuf,
+    },
+    /// Import back-office exports (CSV in UTF-8, UTF-8 with BOM or GBK) into a shop.
+    Import {
+        /// The shop's code, as in the configuration.
+        #[arg(long)]
+        shop: String,
+        /// A built-in profile (taobao, jd, shopify) or a mapping file over the export's columns.
+        #[arg(long)]
+        profile: String,
+        /// The column that identifies an order (built-in profiles know theirs).
+        #[arg(long)]
+        order_key: Option<String>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Address tools.
     Address {
@@ -101,6 +116,25 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Import {
+            shop,
+            profile,
+            order_key,
+            files,
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let (mapping, key) = import::profile(&profile, order_key.as_deref())?;
+            runtime()?.block_on(async {
+                let url = config.store_url()?;
+                let store = store::open(&url)
+                    .await
+                    .with_context(|| format!("opening the store at {}", config::redact(&url)))?;
+                config.apply(store.as_ref()).await?;
+                let summary = import::run(store, &shop, &mapping, &key, &files, now()).await?;
+                import::print(&summary);
+                Ok(())
+            })
+        }
         Command::Normalize {
             channel,
             mapping,
@@ -111,6 +145,14 @@ fn run() -> anyhow::Result<()> {
         },
         Command::Bench { command } => runtime()?.block_on(bench::run(command)),
     }
+}
+
+/// The one place the binary reads the clock.
+pub(crate) fn now() -> domain::Timestamp {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |it| it.as_millis() as i64);
+    domain::Timestamp::from_unix_millis(millis)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
