@@ -12,6 +12,7 @@ mod money;
 mod order;
 mod shipment;
 mod shop;
+mod sku;
 mod stock;
 mod time;
 
@@ -34,5 +35,6 @@ pub use crate::shipment::{
     ShipmentEventKind, ShipmentLine, ShipmentStatus, TrackingNumber,
 };
 pub use crate::shop::{ChannelKind, Shop, Warehouse, WarehouseKind};
+pub use crate::sku::{Component, ShopSkuKey, SkuMap, SkuResolution};
 pub use crate::stock::{InsufficientStock, StockError, StockLevel, StockMoveKind};
 pub use crate::time::Timestamp;
