@@ -19,5 +19,8 @@ pub use crate::order_map::{
     AddressReport, BUILTIN, MapContext, MapError, Mapped, OrderMapping, builtin,
 };
 pub use crate::render::standard_order_json;
+pub use crate::rows::{
+    ExportReader, PROFILES, RowDocument, RowError, RowGrouper, clean_cell, mangled_number,
+    sniff_encoding,
+};
 pub use crate::values::{MoneyUnit, TimeFormat, parse_money, parse_time, rfc3339};
-pub use crate::rows::{ExportReader, PROFILES, RowDocument, RowError, RowGrouper, clean_cell, mangled_number, sniff_encoding};

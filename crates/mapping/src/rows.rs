@@ -14,20 +14,27 @@ pub struct RowError {
     pub row: u64,
     pub column: String,
     pub reason: String,
+    /// The row's cells, tab-separated, so that nothing is lost.
+    pub raw: String,
 }
 
 /// A cell as Excel and back offices write it, cleaned: `="123"` and a leading `'` or tab (forced text)
 /// are unwrapped, surrounding spaces trimmed.
 pub fn clean_cell(cell: &str) -> &str {
     let cell = cell.trim();
-    let cell = cell.strip_prefix("=\"").and_then(|it| it.strip_suffix('"')).unwrap_or(cell);
+    let cell = cell
+        .strip_prefix("=\"")
+        .and_then(|it| it.strip_suffix('"'))
+        .unwrap_or(cell);
     cell.trim_start_matches(['\'', '\t']).trim()
 }
 
 /// Whether a cell holding an id was turned into scientific notation by a spreadsheet (`3.45679E+18`):
 /// its digits are lost and cannot be recovered.
 pub fn mangled_number(cell: &str) -> bool {
-    let Some((mantissa, exponent)) = cell.split_once(['E', 'e']) else { return false };
+    let Some((mantissa, exponent)) = cell.split_once(['E', 'e']) else {
+        return false;
+    };
     let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
     !mantissa.is_empty()
         && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
@@ -57,22 +64,59 @@ pub struct RowDocument {
 impl RowGrouper {
     /// `order_key` names the column that identifies the order.
     pub fn new(headers: Vec<String>, order_key: &str) -> Result<RowGrouper, String> {
-        let headers: Vec<String> = headers.iter().map(|it| clean_cell(it.trim_start_matches('\u{feff}')).to_owned()).collect();
-        let key = headers.iter().position(|it| it == order_key).ok_or_else(|| format!("the file has no {order_key:?} column; it has {}", headers.join(", ")))?;
-        Ok(RowGrouper { headers, key, current_key: String::new(), first_row: 0, rows: Vec::new() })
+        let headers: Vec<String> = headers
+            .iter()
+            .map(|it| clean_cell(it.trim_start_matches('\u{feff}')).to_owned())
+            .collect();
+        let key = headers
+            .iter()
+            .position(|it| it == order_key)
+            .ok_or_else(|| {
+                format!(
+                    "the file has no {order_key:?} column; it has {}",
+                    headers.join(", ")
+                )
+            })?;
+        Ok(RowGrouper {
+            headers,
+            key,
+            current_key: String::new(),
+            first_row: 0,
+            rows: Vec::new(),
+        })
     }
 
     /// Adds row number `row`; returns the previous order's document when this row starts a new order.
     pub fn push(&mut self, row: u64, cells: &[&str]) -> Result<Option<RowDocument>, RowError> {
-        let key = cells.get(self.key).map(|it| clean_cell(it)).unwrap_or_default();
+        let key = cells
+            .get(self.key)
+            .map(|it| clean_cell(it))
+            .unwrap_or_default();
         let column = || self.headers[self.key].clone();
         if key.is_empty() {
-            return Err(RowError { row, column: column(), reason: "the order key is empty".to_owned() });
+            return Err(RowError {
+                row,
+                column: column(),
+                reason: "the order key is empty".to_owned(),
+                raw: cells.join("\t"),
+            });
         }
         if mangled_number(key) {
-            return Err(RowError { row, column: column(), reason: format!("{key:?} was turned into scientific notation by a spreadsheet; its digits are lost (export the column as text)") });
+            let reason = format!(
+                "{key:?} was turned into scientific notation by a spreadsheet; its digits are lost (export the column as text)"
+            );
+            return Err(RowError {
+                row,
+                column: column(),
+                reason,
+                raw: cells.join("\t"),
+            });
         }
-        let done = if key != self.current_key { self.finish() } else { None };
+        let done = if key != self.current_key {
+            self.finish()
+        } else {
+            None
+        };
         if self.rows.is_empty() {
             self.current_key = key.to_owned();
             self.first_row = row;
@@ -94,9 +138,16 @@ impl RowGrouper {
         let rows = std::mem::take(&mut self.rows);
         let last_row = self.first_row + rows.len() as u64 - 1;
         let mut document = rows[0].clone();
-        document.insert("lines".to_owned(), Value::Array(rows.into_iter().map(Value::Object).collect()));
+        document.insert(
+            "lines".to_owned(),
+            Value::Array(rows.into_iter().map(Value::Object).collect()),
+        );
         let body = serde_json::to_vec(&Value::Object(document)).expect("JSON values serialise");
-        Some(RowDocument { external_ref: std::mem::take(&mut self.current_key), rows: (self.first_row, last_row), body })
+        Some(RowDocument {
+            external_ref: std::mem::take(&mut self.current_key),
+            rows: (self.first_row, last_row),
+            body,
+        })
     }
 }
 
@@ -114,10 +165,16 @@ pub fn sniff_encoding(head: &[u8]) -> &'static encoding_rs::Encoding {
     }
 }
 
+/// The file's bytes, transcoded to UTF-8 as they are read (the sniffed head first, then the rest).
+type Decoded<R> =
+    encoding_rs_io::DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>;
+
 /// Reads a CSV export as it streams: detects the encoding, reads the header, and yields one document per
 /// order (or the row that could not be used), holding only the current order's rows in memory.
 pub struct ExportReader<R: std::io::Read> {
-    csv: csv::Reader<encoding_rs_io::DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>>,
+    csv: csv::Reader<
+        encoding_rs_io::DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>,
+    >,
     grouper: RowGrouper,
     record: csv::StringRecord,
     row: u64,
@@ -144,10 +201,26 @@ impl<R: std::io::Read> ExportReader<R> {
             .encoding(Some(encoding))
             .bom_override(true)
             .build(std::io::Cursor::new(head).chain(reader));
-        let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(decoded);
-        let headers = csv.headers().map_err(|err| format!("reading the header row: {err}"))?.iter().map(str::to_owned).collect();
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(decoded);
+        let headers = csv
+            .headers()
+            .map_err(|err| format!("reading the header row: {err}"))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
         let grouper = RowGrouper::new(headers, order_key)?;
-        Ok(ExportReader { csv, grouper, record: csv::StringRecord::new(), row: 1, queue: Default::default(), done: false, encoding })
+        Ok(ExportReader {
+            csv,
+            grouper,
+            record: csv::StringRecord::new(),
+            row: 1,
+            queue: Default::default(),
+            done: false,
+            encoding,
+        })
     }
 }
 
@@ -181,7 +254,13 @@ impl<R: std::io::Read> Iterator for ExportReader<R> {
                     self.done = true;
                     let row = err.position().map_or(self.row + 1, |it| it.line());
                     self.queue.extend(self.grouper.finish().map(Ok));
-                    self.queue.push_back(Err(RowError { row, column: String::new(), reason: format!("not readable as CSV: {err}") }));
+                    let reason = format!("not readable as CSV: {err}");
+                    self.queue.push_back(Err(RowError {
+                        row,
+                        column: String::new(),
+                        reason,
+                        raw: String::new(),
+                    }));
                 }
             }
         }
@@ -191,18 +270,25 @@ impl<R: std::io::Read> Iterator for ExportReader<R> {
 
 /// The built-in CSV profiles: `(name, order key column, mapping TOML)`.
 pub const PROFILES: &[(&str, &str, &str)] = &[
-    ("taobao", "订单编号", include_str!("../profiles/taobao.toml")),
+    (
+        "taobao",
+        "订单编号",
+        include_str!("../profiles/taobao.toml"),
+    ),
     ("jd", "订单号", include_str!("../profiles/jd.toml")),
     ("shopify", "Name", include_str!("../profiles/shopify.toml")),
 ];
 
 #[cfg(test)]
 mod tests {
-    use crate::rows::{clean_cell, mangled_number, RowGrouper};
+    use crate::rows::{RowGrouper, clean_cell, mangled_number};
 
     #[test]
     fn cells_are_cleaned_and_mangled_ids_caught() {
-        assert_eq!(clean_cell("=\"3456789012345678901\""), "3456789012345678901");
+        assert_eq!(
+            clean_cell("=\"3456789012345678901\""),
+            "3456789012345678901"
+        );
         assert_eq!(clean_cell("\t'0012"), "0012");
         assert!(mangled_number("3.45679E+18"));
         assert!(mangled_number("3E18"));
@@ -212,18 +298,29 @@ mod tests {
 
     #[test]
     fn consecutive_rows_of_one_order_form_one_document() {
-        let mut g = RowGrouper::new(vec!["\u{feff}订单编号".into(), "商家编码".into()], "订单编号").unwrap();
+        let mut g = RowGrouper::new(
+            vec!["\u{feff}订单编号".into(), "商家编码".into()],
+            "订单编号",
+        )
+        .unwrap();
         assert_eq!(g.push(2, &["A1", "X"]).unwrap(), None);
         assert_eq!(g.push(3, &["A1", "Y"]).unwrap(), None);
         let first = g.push(4, &["=\"B2\"", "Z"]).unwrap().unwrap();
         assert_eq!(first.external_ref, "A1");
         assert_eq!(first.rows, (2, 3));
-        assert_eq!(String::from_utf8(first.body).unwrap(), r#"{"lines":[{"商家编码":"X","订单编号":"A1"},{"商家编码":"Y","订单编号":"A1"}],"商家编码":"X","订单编号":"A1"}"#);
+        assert_eq!(
+            String::from_utf8(first.body).unwrap(),
+            r#"{"lines":[{"商家编码":"X","订单编号":"A1"},{"商家编码":"Y","订单编号":"A1"}],"商家编码":"X","订单编号":"A1"}"#
+        );
         let last = g.finish().unwrap();
         assert_eq!((last.external_ref.as_str(), last.rows), ("B2", (4, 4)));
         assert_eq!(g.finish(), None);
         let err = g.push(5, &["3.45679E+18", "Q"]).unwrap_err();
         assert_eq!((err.row, err.column.as_str()), (5, "订单编号"));
-        assert!(RowGrouper::new(vec!["x".into()], "订单编号").unwrap_err().contains("no \"订单编号\" column"));
+        assert!(
+            RowGrouper::new(vec!["x".into()], "订单编号")
+                .unwrap_err()
+                .contains("no \"订单编号\" column")
+        );
     }
 }

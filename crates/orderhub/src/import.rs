@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use app::{IngestBatch, IngestItem, RawDocument, Store, Stream};
+use app::{IngestBatch, IngestItem, NewReject, RawDocument, Store, Stream};
 use domain::{Actor, Timestamp};
 use mapping::{Divisions, ExportReader, MapContext, OrderMapping, PROFILES};
 
@@ -22,6 +22,16 @@ pub(crate) struct Summary {
     pub(crate) stale: u64,
     /// `(where, why)` of every order or row that could not be imported.
     pub(crate) rejected: Vec<(String, String)>,
+}
+
+/// The current mapping behind a reject's or raw document's format (`csv.taobao@1`, `douyin@1`).
+pub(crate) fn mapping_for(format: &str) -> Option<OrderMapping> {
+    let name = format.split('@').next().unwrap_or_default();
+    let text = match name.strip_prefix("csv.") {
+        Some(profile) => PROFILES.iter().find(|it| it.0 == profile).map(|it| it.2)?,
+        None => mapping::builtin(name)?,
+    };
+    OrderMapping::from_toml(text).ok()
 }
 
 /// A profile: a built-in name (`taobao`, `jd`, `shopify`) or a mapping file with its order key column.
@@ -92,7 +102,13 @@ pub(crate) async fn run(
     let read = read_files(shop.id, mapping, order_key, files, at, &batches).await;
     drop(batches);
     let totals = writer.await.context("the import writer stopped")??;
-    let (rows, rejected) = read?;
+    let (rows, rejects) = read?;
+    // Kept with their raw content, to list and retry after a mapping fix.
+    store.record_rejects(&rejects).await?;
+    let rejected = rejects
+        .into_iter()
+        .map(|it| (it.source, format!("{}: {}", it.field, it.reason)))
+        .collect();
     Ok(Summary {
         rows,
         rejected,
@@ -109,7 +125,7 @@ async fn read_files(
     files: &[PathBuf],
     at: Timestamp,
     batches: &tokio::sync::mpsc::Sender<Vec<IngestItem>>,
-) -> anyhow::Result<(u64, Vec<(String, String)>)> {
+) -> anyhow::Result<(u64, Vec<NewReject>)> {
     let context = MapContext {
         shop,
         default_country: "CN",
@@ -135,20 +151,29 @@ async fn read_files(
         let mut file_rows = 0;
         for item in reader {
             match item {
-                Err(err) => rejected.push((
-                    format!("{name} row {}", err.row),
-                    format!("{}: {}", err.column, err.reason),
-                )),
+                Err(err) => rejected.push(NewReject {
+                    shop,
+                    source: format!("csv:{name}#row {}", err.row),
+                    external_ref: String::new(),
+                    format: format.clone(),
+                    raw: err.raw.into_bytes(),
+                    field: err.column,
+                    reason: err.reason,
+                    at,
+                }),
                 Ok(doc) => {
                     file_rows = file_rows.max(doc.rows.1 - 1);
                     match mapping.map(&doc.body, &context) {
-                        Err(reject) => rejected.push((
-                            format!(
-                                "{name} rows {}-{} order {}",
-                                doc.rows.0, doc.rows.1, doc.external_ref
-                            ),
-                            reject.to_string(),
-                        )),
+                        Err(reject) => rejected.push(NewReject {
+                            shop,
+                            source: format!("csv:{name}#rows {}-{}", doc.rows.0, doc.rows.1),
+                            external_ref: doc.external_ref,
+                            format: format.clone(),
+                            raw: doc.body,
+                            field: reject.field,
+                            reason: reject.reason,
+                            at,
+                        }),
                         Ok(mapped) => {
                             let raw = RawDocument {
                                 shop,
@@ -303,6 +328,17 @@ mod tests {
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(reasons[0].contains("scientific notation"), "{reasons:?}");
         assert_eq!(reasons[1], "paid: \"abc\" is not an amount");
+        let kept = store.open_rejects(Some(shop.id), None, 10).await.unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(
+            (kept[1].external_ref.as_str(), kept[1].source.as_str()),
+            ("3456789012345670004", "csv:gbk_export.csv#rows 6-6")
+        );
+        assert!(
+            String::from_utf8(kept[1].raw.clone())
+                .unwrap()
+                .contains("\"买家实际支付金额\":\"abc\"")
+        );
         let again = run(store.clone(), "tmall-main", &mapping, &key, &files, at)
             .await
             .unwrap();
@@ -310,6 +346,12 @@ mod tests {
             (again.inserted, again.updated, again.unchanged),
             (0, 0, 2),
             "re-importing changes nothing"
+        );
+        let kept = store.open_rejects(Some(shop.id), None, 10).await.unwrap();
+        assert_eq!(
+            kept.iter().map(|it| it.attempts).collect::<Vec<_>>(),
+            [2, 2],
+            "a reject seen again is kept once"
         );
         let order = store
             .find_order(shop.id, &ExternalId::new("3456789012345670001").unwrap())

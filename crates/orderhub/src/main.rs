@@ -7,6 +7,7 @@ mod bench;
 mod config;
 mod import;
 mod normalize;
+mod rejects;
 
 use std::path::PathBuf;
 
@@ -60,6 +61,11 @@ enum Command {
         order_key: Option<String>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Documents and rows that could not become orders.
+    Rejects {
+        #[command(subcommand)]
+        command: rejects::RejectsCommand,
     },
     /// Address tools.
     Address {
@@ -116,6 +122,25 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Rejects { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let url = config.store_url()?;
+                let store = store::open(&url)
+                    .await
+                    .with_context(|| format!("opening the store at {}", config::redact(&url)))?;
+                match command {
+                    rejects::RejectsCommand::List { shop, limit } => {
+                        rejects::list(store.as_ref(), shop, limit).await
+                    }
+                    rejects::RejectsCommand::Retry { shop } => {
+                        let (resolved, open) = rejects::retry(store.as_ref(), shop, now()).await?;
+                        println!("resolved {resolved}, still open {open}");
+                        Ok(())
+                    }
+                }
+            })
+        }
         Command::Import {
             shop,
             profile,

@@ -2,8 +2,8 @@
 //! (`for update`), conditional updates and `for update skip locked` for work queues.
 
 use app::{
-    Error, EventRecord, IngestBatch, IngestReport, NewShipment, OrderQuery, OrderSummary,
-    OutboxItem, RawDocument, Result, StockRequest, Store, Stream,
+    Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
+    OrderSummary, OutboxItem, RawDocument, Reject, Result, StockRequest, Store, Stream,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
@@ -15,15 +15,29 @@ use sqlx::{Connection, Postgres, Row};
 
 use crate::logic;
 use crate::rows::{
-    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, SHIPMENT_COLUMNS,
-    ShipmentRow, corrupt, held_order, parse_status,
+    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, REJECT_COLUMNS, RejectRow,
+    SHIPMENT_COLUMNS, ShipmentRow, corrupt, held_order, parse_status, unresolvable_reject,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, NewOrderRows, Tx};
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_rejects",
+        include_str!("../migrations/postgres/0002_rejects.sql"),
+    ),
+];
+
+/// Keeps a reject once per shop, format and content while it is open; a repeat counts as an attempt.
+/// One row per statement: a batch may repeat a reject, which one `unnest` upsert could not take.
+const UPSERT_REJECT: &str = "insert into rejects (shop_id, source, external_ref, format, content_hash, raw, field, \
+    reason, first_seen, last_seen, attempts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) \
+    on conflict (shop_id, format, content_hash) where resolved_at is null do update set \
+    attempts = rejects.attempts + 1, last_seen = excluded.last_seen, field = excluded.field, \
+    reason = excluded.reason, source = excluded.source";
 
 /// The PostgreSQL store; cheap to clone.
 #[derive(Clone)]
@@ -185,6 +199,23 @@ fn shipment_row(r: &PgRow) -> Result<ShipmentRow> {
         tracking_no: get(r, 6)?,
         version: get(r, 7)?,
         created_at: get(r, 8)?,
+    })
+}
+
+fn reject_row(r: &PgRow) -> Result<RejectRow> {
+    Ok(RejectRow {
+        id: get(r, 0)?,
+        shop_id: get(r, 1)?,
+        source: get(r, 2)?,
+        external_ref: get(r, 3)?,
+        format: get(r, 4)?,
+        raw: get(r, 5)?,
+        field: get(r, 6)?,
+        reason: get(r, 7)?,
+        first_seen: get(r, 8)?,
+        last_seen: get(r, 9)?,
+        attempts: get(r, 10)?,
+        resolved_at: get(r, 11)?,
     })
 }
 
@@ -980,6 +1011,69 @@ impl Store for PostgresStore {
                 ))
             })
             .collect()
+    }
+
+    async fn record_rejects(&self, rejects: &[NewReject]) -> Result<()> {
+        if rejects.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for r in rejects {
+            sqlx::query(UPSERT_REJECT)
+                .bind(r.shop.0)
+                .bind(&r.source)
+                .bind(&r.external_ref)
+                .bind(&r.format)
+                // Stored as the same 64 bits, read as signed.
+                .bind(domain::content_hash(&r.raw) as i64)
+                .bind(&r.raw)
+                .bind(&r.field)
+                .bind(&r.reason)
+                .bind(r.at.unix_millis())
+                .execute(&mut *tx.0)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await
+    }
+
+    async fn open_rejects(
+        &self,
+        shop: Option<ShopId>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Reject>> {
+        let rows = sqlx::query(&format!(
+            "select {REJECT_COLUMNS} from rejects where resolved_at is null \
+             and ($1::bigint is null or shop_id = $1) and ($2::bigint is null or id > $2) order by id limit $3"
+        ))
+        .bind(shop.map(|it| it.0))
+        .bind(after)
+        .bind(i64::from(limit.min(1000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| reject_row(r)?.into_reject()).collect()
+    }
+
+    async fn resolve_reject(&self, id: i64, at: Timestamp) -> Result<()> {
+        let done = sqlx::query(
+            "update rejects set resolved_at = $2 where id = $1 and resolved_at is null",
+        )
+        .bind(id)
+        .bind(at.unix_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        let exists = sqlx::query("select 1 from rejects where id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Err(unresolvable_reject(id, exists.is_some()))
     }
 
     async fn apply_order_event(

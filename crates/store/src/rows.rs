@@ -430,3 +430,12 @@ impl RejectRow {
         })
     }
 }
+
+/// Why a reject could not be resolved: there is none with this id, or it was resolved before.
+pub(crate) fn unresolvable_reject(id: i64, exists: bool) -> Error {
+    if exists {
+        Error::Conflict(format!("reject {id} is already resolved"))
+    } else {
+        Error::NotFound(format!("reject {id}"))
+    }
+}

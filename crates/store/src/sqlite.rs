@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use app::{
-    Error, EventRecord, IngestBatch, IngestReport, NewShipment, OrderQuery, OrderSummary,
-    OutboxItem, RawDocument, Result, StockRequest, Store, Stream,
+    Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
+    OrderSummary, OutboxItem, RawDocument, Reject, Result, StockRequest, Store, Stream,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
@@ -16,15 +16,21 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::logic;
 use crate::rows::{
-    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, SHIPMENT_COLUMNS,
-    ShipmentRow, corrupt, held_order, parse_status,
+    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, REJECT_COLUMNS, RejectRow,
+    SHIPMENT_COLUMNS, ShipmentRow, corrupt, held_order, parse_status, unresolvable_reject,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx, block_on};
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        "0002_rejects",
+        include_str!("../migrations/sqlite/0002_rejects.sql"),
+    ),
+];
 
 static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
     let marks = vec!["?"; ORDER_DATA_COLUMNS.len() + 7].join(", ");
@@ -43,6 +49,20 @@ static UPDATE_ORDER: LazyLock<String> = LazyLock::new(|| {
     format!(
         "update orders set status = ?2, holds = ?3, exception = ?4, version = version + 1, {} where id = ?1",
         sets.join(", ")
+    )
+});
+
+/// Keeps a reject once per shop, format and content while it is open; a repeat counts as an attempt.
+const UPSERT_REJECT: &str = "insert into rejects (shop_id, source, external_ref, format, content_hash, raw, field, \
+    reason, first_seen, last_seen, attempts) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1) \
+    on conflict (shop_id, format, content_hash) where resolved_at is null do update set \
+    attempts = rejects.attempts + 1, last_seen = excluded.last_seen, field = excluded.field, \
+    reason = excluded.reason, source = excluded.source";
+
+static SELECT_OPEN_REJECTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select {REJECT_COLUMNS} from rejects where resolved_at is null and (?1 is null or shop_id = ?1) \
+         and (?2 is null or id > ?2) order by id limit ?3"
     )
 });
 
@@ -225,6 +245,23 @@ fn shipment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShipmentRow> {
         tracking_no: r.get(6)?,
         version: r.get(7)?,
         created_at: r.get(8)?,
+    })
+}
+
+fn reject_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RejectRow> {
+    Ok(RejectRow {
+        id: r.get(0)?,
+        shop_id: r.get(1)?,
+        source: r.get(2)?,
+        external_ref: r.get(3)?,
+        format: r.get(4)?,
+        raw: r.get(5)?,
+        field: r.get(6)?,
+        reason: r.get(7)?,
+        first_seen: r.get(8)?,
+        last_seen: r.get(9)?,
+        attempts: r.get(10)?,
+        resolved_at: r.get(11)?,
     })
 }
 
@@ -894,6 +931,75 @@ impl Store for SqliteStore {
             rows.into_iter()
                 .map(|(s, n)| Ok((parse_status(&s)?, n as u64)))
                 .collect()
+        })
+        .await
+    }
+
+    async fn record_rejects(&self, rejects: &[NewReject]) -> Result<()> {
+        if rejects.is_empty() {
+            return Ok(());
+        }
+        let rejects = rejects.to_vec();
+        self.transact(move |tx| {
+            let mut stmt = tx.0.prepare_cached(UPSERT_REJECT).map_err(db_err)?;
+            for r in &rejects {
+                // Stored as the same 64 bits, read as signed.
+                let hash = domain::content_hash(&r.raw) as i64;
+                stmt.execute(params![
+                    r.shop.0,
+                    r.source,
+                    r.external_ref,
+                    r.format,
+                    hash,
+                    r.raw,
+                    r.field,
+                    r.reason,
+                    r.at.unix_millis()
+                ])
+                .map_err(db_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn open_rejects(
+        &self,
+        shop: Option<ShopId>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Reject>> {
+        self.transact(move |tx| {
+            let mut stmt = tx.0.prepare_cached(&SELECT_OPEN_REJECTS).map_err(db_err)?;
+            let rows = stmt
+                .query_map(
+                    params![shop.map(|it| it.0), after, i64::from(limit.min(1000))],
+                    reject_row,
+                )
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            rows.into_iter().map(RejectRow::into_reject).collect()
+        })
+        .await
+    }
+
+    async fn resolve_reject(&self, id: i64, at: Timestamp) -> Result<()> {
+        self.transact(move |tx| {
+            let n =
+                tx.0.execute(
+                    "update rejects set resolved_at = ?2 where id = ?1 and resolved_at is null",
+                    params![id, at.unix_millis()],
+                )
+                .map_err(db_err)?;
+            if n == 1 {
+                return Ok(());
+            }
+            let exists =
+                tx.0.query_row("select 1 from rejects where id = ?1", [id], |_| Ok(()))
+                    .optional()
+                    .map_err(db_err)?;
+            Err(unresolvable_reject(id, exists.is_some()))
         })
         .await
     }

@@ -47,5 +47,6 @@ conformance!(
     outbox_delivers_at_least_once,
     leases_expire,
     cursors_move_with_their_batch,
+    rejects_are_kept_listed_and_resolved,
     survives_kill_9,
 );

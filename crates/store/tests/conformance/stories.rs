@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use app::{Error, IngestBatch, IngestItem, NewShipment, OrderQuery, StockRequest, Store, Stream};
+use app::{
+    Error, IngestBatch, IngestItem, NewReject, NewShipment, OrderQuery, Reject, StockRequest,
+    Store, Stream,
+};
 use domain::{
     Actor, ChannelKind, ExternalId, HoldReason, Lifecycle, OrderEvent, OrderId, OrderStatus,
     PlatformState, Quantity, ShipmentEvent, ShipmentLine, ShipmentStatus, ShopId, SkuCode,
@@ -906,4 +909,128 @@ pub(crate) async fn repeats_within_a_batch(db: &TestDb) {
         .map(|it| it.kind)
         .collect();
     assert_eq!(kinds, ["ingest:insert", "ingest:update"]);
+}
+
+fn new_reject(shop: ShopId, raw: &str, reason: &str, at: Timestamp) -> NewReject {
+    NewReject {
+        shop,
+        source: "api:taobao".to_owned(),
+        external_ref: "T100".to_owned(),
+        format: "taobao@1".to_owned(),
+        raw: raw.as_bytes().to_vec(),
+        field: "receiver.phone".to_owned(),
+        reason: reason.to_owned(),
+        at,
+    }
+}
+
+pub(crate) async fn rejects_are_kept_listed_and_resolved(db: &TestDb) {
+    let store = db.open().await;
+    let shop = shop(&store).await;
+    let other = store
+        .ensure_shop("jd-main", ChannelKind::Jd, "京东自营")
+        .await
+        .unwrap()
+        .id;
+    let first = new_reject(shop, r#"{"tid":"T100"}"#, "missing", T0);
+    let second = NewReject {
+        source: "csv:orders.csv#row 12".to_owned(),
+        external_ref: String::new(),
+        format: "csv.jd@1".to_owned(),
+        field: "paid".to_owned(),
+        ..new_reject(other, "T101,1.2E+11", "not a number", T0)
+    };
+    store
+        .record_rejects(&[first.clone(), second.clone()])
+        .await
+        .unwrap();
+    let seen_again = NewReject {
+        field: "receiver.province".to_owned(),
+        ..new_reject(
+            shop,
+            r#"{"tid":"T100"}"#,
+            "unknown province",
+            T0.plus_millis(60_000),
+        )
+    };
+    store.record_rejects(&[seen_again]).await.unwrap();
+
+    let open = store.open_rejects(None, None, 10).await.unwrap();
+    assert_eq!(open.len(), 2, "the same content is kept once: {open:?}");
+    assert_eq!(
+        open[0],
+        Reject {
+            id: open[0].id,
+            shop,
+            source: "api:taobao".to_owned(),
+            external_ref: "T100".to_owned(),
+            format: "taobao@1".to_owned(),
+            raw: first.raw.clone(),
+            field: "receiver.province".to_owned(),
+            reason: "unknown province".to_owned(),
+            first_seen: T0,
+            last_seen: T0.plus_millis(60_000),
+            attempts: 2,
+            resolved_at: None,
+        }
+    );
+    assert_eq!(
+        (open[1].shop, open[1].raw.as_slice(), open[1].attempts),
+        (other, second.raw.as_slice(), 1)
+    );
+    assert!(open[0].id < open[1].id, "oldest first");
+
+    let page1 = store.open_rejects(None, None, 1).await.unwrap();
+    let page2 = store
+        .open_rejects(None, Some(page1[0].id), 1)
+        .await
+        .unwrap();
+    let page3 = store
+        .open_rejects(None, Some(page2[0].id), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (page1, page2, page3),
+        (vec![open[0].clone()], vec![open[1].clone()], vec![])
+    );
+    assert_eq!(
+        store.open_rejects(Some(other), None, 10).await.unwrap(),
+        vec![open[1].clone()]
+    );
+
+    store
+        .resolve_reject(open[0].id, T0.plus_millis(120_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.open_rejects(None, None, 10).await.unwrap(),
+        vec![open[1].clone()]
+    );
+    let again = store
+        .resolve_reject(open[0].id, T0.plus_millis(180_000))
+        .await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    let unknown = store.resolve_reject(999_999, T0).await;
+    assert!(matches!(unknown, Err(Error::NotFound(_))), "{unknown:?}");
+
+    // A resolved reject is history: the same content rejected again opens a new one.
+    let later = T0.plus_millis(240_000);
+    store
+        .record_rejects(&[new_reject(shop, r#"{"tid":"T100"}"#, "missing", later)])
+        .await
+        .unwrap();
+    let reopened = store.open_rejects(Some(shop), None, 10).await.unwrap();
+    assert_eq!(reopened.len(), 1, "{reopened:?}");
+    assert!(
+        reopened[0].id > open[1].id,
+        "a new reject, not the resolved one"
+    );
+    assert_eq!(
+        (
+            reopened[0].attempts,
+            reopened[0].first_seen,
+            reopened[0].reason.as_str()
+        ),
+        (1, later, "missing")
+    );
 }
