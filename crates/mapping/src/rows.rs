@@ -172,9 +172,7 @@ type Decoded<R> =
 /// Reads a CSV export as it streams: detects the encoding, reads the header, and yields one document per
 /// order (or the row that could not be used), holding only the current order's rows in memory.
 pub struct ExportReader<R: std::io::Read> {
-    csv: csv::Reader<
-        encoding_rs_io::DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>,
-    >,
+    csv: csv::Reader<Decoded<R>>,
     grouper: RowGrouper,
     record: csv::StringRecord,
     row: u64,
