@@ -21,6 +21,6 @@ pub use crate::order_map::{
 pub use crate::render::standard_order_json;
 pub use crate::rows::{
     ExportReader, PROFILES, RowDocument, RowError, RowGrouper, clean_cell, mangled_number,
-    sniff_encoding,
+    sniff_encoding, xlsx_documents,
 };
 pub use crate::values::{MoneyUnit, TimeFormat, parse_money, parse_time, rfc3339};

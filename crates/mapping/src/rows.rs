@@ -266,6 +266,67 @@ impl<R: std::io::Read> Iterator for ExportReader<R> {
     }
 }
 
+/// An xlsx export's first sheet as order documents (or unusable rows). A sheet is read whole — Excel
+/// caps one at 1,048,576 rows; CSV is the streaming path for anything bigger.
+pub fn xlsx_documents<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    order_key: &str,
+) -> Result<Vec<Result<RowDocument, RowError>>, String> {
+    use calamine::Reader;
+    let mut book =
+        calamine::Xlsx::new(reader).map_err(|err| format!("not an xlsx workbook: {err}"))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or("the workbook has no sheet")?
+        .map_err(|err| format!("reading the first sheet: {err}"))?;
+    let mut rows = range.rows();
+    let headers = rows
+        .next()
+        .ok_or("the sheet is empty")?
+        .iter()
+        .map(cell_text)
+        .collect();
+    let mut grouper = RowGrouper::new(headers, order_key)?;
+    let mut out = Vec::new();
+    for (i, row) in rows.enumerate() {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        if cells.iter().all(|it| it.trim().is_empty()) {
+            continue;
+        }
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        match grouper.push(i as u64 + 2, &cells) {
+            Ok(Some(document)) => out.push(Ok(document)),
+            Ok(None) => {}
+            Err(err) => out.push(Err(err)),
+        }
+    }
+    out.extend(grouper.finish().map(Ok));
+    Ok(out)
+}
+
+/// A cell as the text a CSV export would hold: whole numbers without a fraction, dates as
+/// `yyyy-MM-dd HH:mm:ss` wall-clock time, and numbers beyond 2^53 in scientific notation, because
+/// their digits are already lost (the order key check rejects them).
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(it) | Data::DateTimeIso(it) | Data::DurationIso(it) => it.clone(),
+        Data::Int(it) => it.to_string(),
+        Data::Bool(it) => it.to_string(),
+        Data::Float(it) if it.abs() >= 9_007_199_254_740_992.0 => format!("{it:E}"),
+        Data::Float(it) if it.fract() == 0.0 => format!("{}", *it as i64),
+        Data::Float(it) => it.to_string(),
+        Data::DateTime(it) => {
+            // Days since 1899-12-30 (Excel's 1900 date system), as wall-clock time.
+            let millis = ((it.as_f64() - 25_569.0) * 86_400_000.0).round() as i64;
+            let (y, mo, d, h, mi, s) = crate::values::civil_from_millis(millis, 0);
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+        }
+        Data::Error(err) => format!("#{err:?}"),
+    }
+}
+
 /// The built-in CSV profiles: `(name, order key column, mapping TOML)`.
 pub const PROFILES: &[(&str, &str, &str)] = &[
     (

@@ -75,7 +75,10 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The civil date and time of Unix milliseconds at an offset: for rendering.
-fn civil_from_millis(millis: i64, offset_minutes: i32) -> (i64, u32, u32, u32, u32, u32) {
+pub(crate) fn civil_from_millis(
+    millis: i64,
+    offset_minutes: i32,
+) -> (i64, u32, u32, u32, u32, u32) {
     let secs = millis.div_euclid(1000) + i64::from(offset_minutes) * 60;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;

@@ -1,5 +1,5 @@
-//! `orderhub import --shop S --profile P FILE…`: back-office exports (CSV, any of UTF-8, UTF-8 with BOM,
-//! GBK/GB18030) streamed into the store in batches, with a progress line on a terminal and a summary.
+//! `orderhub import --shop S --profile P FILE…`: back-office exports (CSV in UTF-8, UTF-8 with BOM or
+//! GBK/GB18030, streamed; or xlsx, read a sheet at a time) into the store in batches, with a progress line on a terminal and a summary.
 //! Re-importing the same file changes nothing: each order's document is deterministic.
 
 use std::io::IsTerminal;
@@ -135,14 +135,26 @@ async fn read_files(
     let progress = std::io::stderr().is_terminal();
     let (mut rows, mut orders, mut rejected) = (0u64, 0u64, Vec::new());
     for file in files {
-        let reader = ExportReader::new(
-            std::io::BufReader::with_capacity(
-                1 << 20,
-                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?,
-            ),
-            order_key,
-        )
-        .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+        let xlsx = file
+            .extension()
+            .is_some_and(|it| it.eq_ignore_ascii_case("xlsx"));
+        let reader: Box<dyn Iterator<Item = Result<mapping::RowDocument, mapping::RowError>>> =
+            match xlsx {
+                true => Box::new(
+                    mapping::xlsx_documents(std::io::BufReader::new(opened), order_key)
+                        .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?
+                        .into_iter(),
+                ),
+                false => Box::new(
+                    ExportReader::new(
+                        std::io::BufReader::with_capacity(1 << 20, opened),
+                        order_key,
+                    )
+                    .map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?,
+                ),
+            };
         let name = file.file_name().map_or_else(
             || file.display().to_string(),
             |it| it.to_string_lossy().into_owned(),
@@ -307,6 +319,27 @@ mod tests {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../mapping/test_data/csv")
             .join(name)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_xlsx_export_imports() {
+        let db = test_support::TestDb::sqlite();
+        let store = db.open().await;
+        store
+            .ensure_shop("jd-main", ChannelKind::Jd, "京东")
+            .await
+            .unwrap();
+        let (mapping, key) = profile("jd", None).unwrap();
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../mapping/test_data/xlsx/jd/numbers_and_dates.xlsx");
+        let at = Timestamp::from_unix_millis(1_760_000_000_000);
+        let summary = run(store, "jd-main", &mapping, &key, &[file], at)
+            .await
+            .unwrap();
+        assert_eq!(
+            (summary.orders, summary.inserted, summary.rejected.len()),
+            (1, 1, 1)
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

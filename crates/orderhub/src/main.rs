@@ -48,7 +48,7 @@ enum Command {
         /// The document (JSON).
         file: PathBuf,
     },
-    /// Import back-office exports (CSV in UTF-8, UTF-8 with BOM or GBK) into a shop.
+    /// Import back-office exports (CSV in UTF-8, UTF-8 with BOM or GBK; or xlsx) into a shop.
     Import {
         /// The shop's code, as in the configuration.
         #[arg(long)]
