@@ -6,11 +6,14 @@
 
 mod clock;
 mod error;
+mod screen;
 mod store;
 
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
+pub use crate::screen::{ScreenReport, release_sku_holds, screen_skus};
 pub use crate::store::{
     EventRecord, IngestBatch, IngestItem, IngestReport, NewReject, NewShipment, OrderQuery,
-    OrderSummary, OutboxItem, RawDocument, Reject, StockRequest, Store, Stream,
+    OrderSummary, OutboxItem, RawDocument, Reject, SkuDefinition, StockRequest, Store, Stream,
+    UnknownSku,
 };

@@ -187,6 +187,24 @@ pub struct Reject {
     pub resolved_at: Option<Timestamp>,
 }
 
+/// One of our SKUs: a plain one, or a combo (kit) of components.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkuDefinition {
+    pub code: SkuCode,
+    pub name: String,
+    pub components: Vec<domain::Component>,
+}
+
+/// A shop's SKU key that no mapping covers yet, and how many open orders wait on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownSku {
+    pub shop: ShopId,
+    pub key: domain::ShopSkuKey,
+    /// A title of one of its lines, to recognise it by.
+    pub title: String,
+    pub orders: u64,
+}
+
 /// The storage port. Methods take `at`/`now` from the caller; implementations never read the clock.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
@@ -224,6 +242,23 @@ pub trait Store: Send + Sync {
     /// Marks a reject resolved (its document was re-processed successfully). An unknown id is
     /// [`crate::Error::NotFound`]; one already resolved is [`crate::Error::Conflict`].
     async fn resolve_reject(&self, id: i64, at: Timestamp) -> Result<()>;
+
+    /// Creates or replaces one of our SKUs (with its components, for a combo).
+    async fn put_sku(&self, sku: &SkuDefinition) -> Result<()>;
+    /// Maps a shop's SKU key to one of our SKUs (replacing an earlier mapping of the key).
+    async fn map_shop_sku(
+        &self,
+        shop: ShopId,
+        key: &domain::ShopSkuKey,
+        sku: &SkuCode,
+    ) -> Result<()>;
+    /// Every SKU and mapping, for resolving lines.
+    async fn sku_map(&self) -> Result<domain::SkuMap>;
+    /// Sets which of our SKUs each line of an order is (`None`: unknown).
+    async fn set_line_skus(&self, order: OrderId, skus: &[(u32, Option<SkuCode>)]) -> Result<()>;
+    /// Keys of lines without a SKU in orders not yet shipped, cancelled or completed, per shop, with the
+    /// number of orders waiting on each: the one place to fix mappings from.
+    async fn unknown_skus(&self) -> Result<Vec<UnknownSku>>;
 
     /// Applies one lifecycle event if the order is still at `expected_version`; effects on stock
     /// (release) happen in the same transaction. A stale version is [`crate::Error::Conflict`].

@@ -50,8 +50,32 @@ impl SkuMap {
         self.by_shop.insert((shop, key), sku);
     }
 
-    /// Resolves a line of `quantity` units: the platform SKU id first, then the seller code (mapped, or
-    /// equal to one of our SKUs).
+    /// Our SKU a line's keys name (before combo explosion): the platform SKU id's mapping first, then
+    /// the seller code's, then the seller code itself when it is one of ours.
+    pub fn mapped_code(
+        &self,
+        shop: ShopId,
+        platform_sku_id: &str,
+        seller_code: &str,
+    ) -> Option<SkuCode> {
+        let keys = [
+            ShopSkuKey::PlatformSkuId(platform_sku_id.to_owned()),
+            ShopSkuKey::SellerCode(seller_code.to_owned()),
+        ];
+        let mapped = keys
+            .iter()
+            .filter(|key| match key {
+                ShopSkuKey::PlatformSkuId(it) | ShopSkuKey::SellerCode(it) => !it.is_empty(),
+            })
+            .find_map(|key| self.by_shop.get(&(shop, key.clone())).cloned());
+        mapped.or_else(|| {
+            SkuCode::new(seller_code)
+                .ok()
+                .filter(|it| self.known.contains_key(it))
+        })
+    }
+
+    /// Resolves a line of `quantity` units into units of our SKUs, a combo exploded.
     pub fn resolve(
         &self,
         shop: ShopId,
@@ -59,21 +83,10 @@ impl SkuMap {
         seller_code: &str,
         quantity: Quantity,
     ) -> SkuResolution {
-        let keys = [
-            ShopSkuKey::PlatformSkuId(platform_sku_id.to_owned()),
-            ShopSkuKey::SellerCode(seller_code.to_owned()),
-        ];
-        let mapped = keys.iter().filter(|key| !matches!(key, ShopSkuKey::PlatformSkuId(it) | ShopSkuKey::SellerCode(it) if it.is_empty())).find_map(|key| self.by_shop.get(&(shop, key.clone())).cloned());
-        let sku = mapped.or_else(|| {
-            SkuCode::new(seller_code)
-                .ok()
-                .filter(|it| self.known.contains_key(it))
-        });
-        let Some(sku) = sku else {
-            let key = if seller_code.is_empty() {
-                keys[0].clone()
-            } else {
-                keys[1].clone()
+        let Some(sku) = self.mapped_code(shop, platform_sku_id, seller_code) else {
+            let key = match seller_code.is_empty() {
+                true => ShopSkuKey::PlatformSkuId(platform_sku_id.to_owned()),
+                false => ShopSkuKey::SellerCode(seller_code.to_owned()),
             };
             return SkuResolution::Unknown(key);
         };

@@ -262,6 +262,14 @@ async fn bench_import(rows: u64, out: &std::path::Path) -> anyhow::Result<()> {
     store
         .ensure_shop("bench-csv", ChannelKind::Tmall, "bench")
         .await?;
+    for code in test_support::product_codes() {
+        let sku = app::SkuDefinition {
+            code: domain::SkuCode::new(code)?,
+            name: code.to_owned(),
+            components: Vec::new(),
+        };
+        store.put_sku(&sku).await?;
+    }
     let (mapping, key) = crate::import::profile("taobao", None)?;
     let at = Timestamp::from_unix_millis(1_760_000_000_000);
     let started = Instant::now();

@@ -18,6 +18,25 @@ pub(crate) struct Config {
     /// The warehouses stock is kept in.
     #[serde(default)]
     pub(crate) warehouses: Vec<WarehouseConfig>,
+    /// Our SKUs; a combo lists its components.
+    #[serde(default)]
+    pub(crate) skus: Vec<SkuConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SkuConfig {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) components: Vec<ComponentConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ComponentConfig {
+    pub(crate) sku: String,
+    pub(crate) quantity: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +112,22 @@ code = "BS01"
 name = "保税仓"
 kind = "bonded"
 area_code = "330206"
+
+# Our SKUs. A shop's line maps to one by its seller code (商家编码) when that equals our code, or by
+# `orderhub skus map`; a combo (kit) lists its components, listed after them. Orders with a line
+# that maps to nothing wait on hold ("unknown SKU"); `orderhub skus unknown` lists those keys.
+[[skus]]
+code = "TEA-LJ-250"
+name = "西湖龙井 250g 礼盒"
+
+[[skus]]
+code = "CUP-GL-01"
+name = "双层玻璃杯 350ml"
+
+[[skus]]
+code = "SET-GIFT-A"
+name = "茶具礼盒套装 A 款"
+components = [{ sku = "TEA-LJ-250", quantity = 1 }, { sku = "CUP-GL-01", quantity = 2 }]
 "#;
 
 const DEFAULT: &str = "[store]\nurl = \"sqlite://data/orderhub.db\"\n";
@@ -146,6 +181,25 @@ impl Config {
         for shop in &self.shops {
             let channel = domain::ChannelKind::parse(&shop.channel).context("validated at load")?;
             store.ensure_shop(&shop.code, channel, &shop.name).await?;
+        }
+        for sku in &self.skus {
+            let mut components = Vec::new();
+            for c in &sku.components {
+                components.push(domain::Component {
+                    sku: domain::SkuCode::new(&c.sku)?,
+                    quantity: domain::Quantity::new(c.quantity)
+                        .with_context(|| format!("sku {:?}: component {:?}", sku.code, c.sku))?,
+                });
+            }
+            let definition = app::SkuDefinition {
+                code: domain::SkuCode::new(&sku.code)?,
+                name: sku.name.clone(),
+                components,
+            };
+            store
+                .put_sku(&definition)
+                .await
+                .with_context(|| format!("sku {:?}", sku.code))?;
         }
         for w in &self.warehouses {
             let warehouse = domain::Warehouse {
@@ -204,6 +258,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["JX01", "GZ01", "BS01"]
         );
+        assert_eq!(config.skus[2].components.len(), 2);
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub(crate) struct Summary {
     pub(crate) updated: u64,
     pub(crate) unchanged: u64,
     pub(crate) stale: u64,
+    /// Orders held because a line's SKU is not mapped (`orderhub skus unknown` lists them).
+    pub(crate) held_unknown_sku: u64,
     /// `(where, why)` of every order or row that could not be imported.
     pub(crate) rejected: Vec<(String, String)>,
 }
@@ -80,8 +82,20 @@ pub(crate) async fn run(
         let (store, shop) = (store.clone(), shop.id);
         tokio::spawn(async move {
             let mut totals = Summary::default();
-            while let Some(items) = queue.recv().await {
+            // Lines carry our SKU from the start; only orders with an unknown line are screened (held).
+            let skus = store.sku_map().await?;
+            while let Some(mut items) = queue.recv().await {
                 totals.orders += items.len() as u64;
+                let mut unknown = Vec::new();
+                for item in &mut items {
+                    for line in &mut item.order.lines {
+                        line.sku =
+                            skus.mapped_code(shop, &line.platform_sku_id, &line.seller_sku_code);
+                    }
+                    if item.order.lines.iter().any(|it| it.sku.is_none()) {
+                        unknown.push(item.order.external_id.clone());
+                    }
+                }
                 let batch = IngestBatch {
                     shop,
                     stream: Stream::Orders,
@@ -91,6 +105,12 @@ pub(crate) async fn run(
                     at,
                 };
                 let report = store.ingest_batch(batch).await?;
+                let mut ids = Vec::new();
+                for external_id in &unknown {
+                    ids.extend(store.find_order(shop, external_id).await?.map(|it| it.id));
+                }
+                let screened = app::screen_skus(store.as_ref(), &ids, &Actor::System, at).await?;
+                totals.held_unknown_sku += u64::from(screened.held);
                 totals.inserted += u64::from(report.inserted);
                 totals.updated += u64::from(report.updated);
                 totals.unchanged += u64::from(report.unchanged);
@@ -241,6 +261,7 @@ pub(crate) fn print(summary: &Summary) {
     println!("  updated   {}", summary.updated);
     println!("  unchanged {}", summary.unchanged);
     println!("  older     {}", summary.stale);
+    println!("held, unknown SKU {}", summary.held_unknown_sku);
     println!("rejected    {}", summary.rejected.len());
     for (place, reason) in summary.rejected.iter().take(20) {
         println!("  {place}: {reason}");
@@ -340,6 +361,10 @@ mod tests {
             (summary.orders, summary.inserted, summary.rejected.len()),
             (1, 1, 1)
         );
+        assert_eq!(
+            summary.held_unknown_sku, 1,
+            "no SKU is defined: the paid order waits for a mapping"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -350,6 +375,14 @@ mod tests {
             .ensure_shop("tmall-main", ChannelKind::Tmall, "天猫")
             .await
             .unwrap();
+        for code in ["TEA-LJ-250", "CUP-GL-01"] {
+            let sku = app::SkuDefinition {
+                code: domain::SkuCode::new(code).unwrap(),
+                name: code.to_owned(),
+                components: Vec::new(),
+            };
+            store.put_sku(&sku).await.unwrap();
+        }
         let (mapping, key) = profile("taobao", None).unwrap();
         let files = [fixture("taobao/gbk_export.csv")];
         let at = Timestamp::from_unix_millis(1_760_000_000_000);
@@ -357,6 +390,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((first.rows, first.orders, first.inserted), (5, 2, 2));
+        assert_eq!(
+            first.held_unknown_sku, 0,
+            "the cancelled order's unknown SKU holds nothing"
+        );
         let reasons: Vec<&str> = first.rejected.iter().map(|(_, why)| why.as_str()).collect();
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(reasons[0].contains("scientific notation"), "{reasons:?}");

@@ -8,6 +8,7 @@ mod config;
 mod import;
 mod normalize;
 mod rejects;
+mod skus;
 
 use std::path::PathBuf;
 
@@ -67,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: rejects::RejectsCommand,
     },
+    /// SKU mappings: what is unknown, and mapping it.
+    Skus {
+        #[command(subcommand)]
+        command: skus::SkusCommand,
+    },
     /// Address tools.
     Address {
         #[command(subcommand)]
@@ -122,6 +128,17 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Skus { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let url = config.store_url()?;
+                let store = store::open(&url)
+                    .await
+                    .with_context(|| format!("opening the store at {}", config::redact(&url)))?;
+                config.apply(store.as_ref()).await?;
+                skus::run(store.as_ref(), command, now()).await
+            })
+        }
         Command::Rejects { command } => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {

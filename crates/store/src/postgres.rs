@@ -3,12 +3,13 @@
 
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
-    OrderSummary, OutboxItem, RawDocument, Reject, Result, StockRequest, Store, Stream,
+    OrderSummary, OutboxItem, RawDocument, Reject, Result, SkuDefinition, StockRequest, Store,
+    Stream, UnknownSku,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
-    ShipmentEvent, ShipmentId, Shop, ShopId, SkuCode, StockLevel, Timestamp, Warehouse,
-    WarehouseCode,
+    ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StockLevel, Timestamp,
+    Warehouse, WarehouseCode,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Postgres, Row};
@@ -16,7 +17,8 @@ use sqlx::{Connection, Postgres, Row};
 use crate::logic;
 use crate::rows::{
     LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, REJECT_COLUMNS, RejectRow,
-    SHIPMENT_COLUMNS, ShipmentRow, corrupt, held_order, parse_status, unresolvable_reject,
+    SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS, build_sku_map, corrupt, held_order, parse_status,
+    sku_key_parts, unknown_sku, unresolvable_reject,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, NewOrderRows, Tx};
 
@@ -28,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_rejects",
         include_str!("../migrations/postgres/0002_rejects.sql"),
+    ),
+    (
+        "0003_skus",
+        include_str!("../migrations/postgres/0003_skus.sql"),
     ),
 ];
 
@@ -1074,6 +1080,121 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         Err(unresolvable_reject(id, exists.is_some()))
+    }
+
+    async fn put_sku(&self, sku: &SkuDefinition) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for component in &sku.components {
+            let known = sqlx::query("select 1 from skus where code = $1")
+                .bind(component.sku.as_str())
+                .fetch_optional(&mut *tx.0)
+                .await
+                .map_err(db_err)?;
+            if known.is_none() {
+                return Err(Error::invalid(
+                    "components",
+                    format!("{} is not a known SKU", component.sku),
+                ));
+            }
+        }
+        sqlx::query("insert into skus (code, name) values ($1, $2) on conflict (code) do update set name = excluded.name")
+            .bind(sku.code.as_str())
+            .bind(&sku.name)
+            .execute(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("delete from sku_components where combo = $1")
+            .bind(sku.code.as_str())
+            .execute(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        for component in &sku.components {
+            sqlx::query(
+                "insert into sku_components (combo, component, quantity) values ($1, $2, $3)",
+            )
+            .bind(sku.code.as_str())
+            .bind(component.sku.as_str())
+            .bind(i64::from(component.quantity.get()))
+            .execute(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await
+    }
+
+    async fn map_shop_sku(&self, shop: ShopId, key: &ShopSkuKey, sku: &SkuCode) -> Result<()> {
+        let known = sqlx::query("select 1 from skus where code = $1")
+            .bind(sku.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if known.is_none() {
+            return Err(Error::invalid("sku", format!("{sku} is not a known SKU")));
+        }
+        let (kind, key) = sku_key_parts(key);
+        sqlx::query("insert into shop_skus (shop_id, key_kind, key, sku) values ($1, $2, $3, $4) on conflict (shop_id, key_kind, key) do update set sku = excluded.sku")
+            .bind(shop.0)
+            .bind(kind)
+            .bind(key)
+            .bind(sku.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn sku_map(&self) -> Result<SkuMap> {
+        let skus = sqlx::query("select code from skus")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let skus = skus
+            .iter()
+            .map(|r| get::<String>(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+        let components = sqlx::query("select combo, component, quantity from sku_components")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let components = components
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let keys = sqlx::query("select shop_id, key_kind, key, sku from shop_skus")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let keys = keys
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?)))
+            .collect::<Result<Vec<_>>>()?;
+        build_sku_map(skus, components, keys)
+    }
+
+    async fn set_line_skus(&self, order: OrderId, skus: &[(u32, Option<SkuCode>)]) -> Result<()> {
+        let line_nos: Vec<i64> = skus.iter().map(|(it, _)| i64::from(*it)).collect();
+        let codes: Vec<Option<&str>> = skus
+            .iter()
+            .map(|(_, it)| it.as_ref().map(SkuCode::as_str))
+            .collect();
+        sqlx::query("update order_lines l set sku = t.sku from unnest($2::bigint[], $3::text[]) as t (line_no, sku) where l.order_id = $1 and l.line_no = t.line_no")
+            .bind(order.0)
+            .bind(line_nos)
+            .bind(codes)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn unknown_skus(&self) -> Result<Vec<UnknownSku>> {
+        let rows = sqlx::query(UNKNOWN_SKUS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| unknown_sku((get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?)))
+            .collect()
     }
 
     async fn apply_order_event(

@@ -439,3 +439,71 @@ pub(crate) fn unresolvable_reject(id: i64, exists: bool) -> Error {
         Error::NotFound(format!("reject {id}"))
     }
 }
+
+/// A shop SKU key as its two stored columns, `key_kind` and `key`.
+pub(crate) fn sku_key_parts(key: &domain::ShopSkuKey) -> (&'static str, &str) {
+    match key {
+        domain::ShopSkuKey::PlatformSkuId(it) => ("platform_sku_id", it),
+        domain::ShopSkuKey::SellerCode(it) => ("seller_code", it),
+    }
+}
+
+pub(crate) fn sku_key_from_parts(kind: &str, key: String) -> Result<domain::ShopSkuKey> {
+    match kind {
+        "platform_sku_id" => Ok(domain::ShopSkuKey::PlatformSkuId(key)),
+        "seller_code" => Ok(domain::ShopSkuKey::SellerCode(key)),
+        other => Err(corrupt("sku key kind", other)),
+    }
+}
+
+/// Builds the SKU map from `(code)` rows, `(combo, component, quantity)` rows and
+/// `(shop, kind, key, sku)` rows.
+pub(crate) fn build_sku_map(
+    skus: Vec<String>,
+    components: Vec<(String, String, i64)>,
+    keys: Vec<(i64, String, String, String)>,
+) -> Result<domain::SkuMap> {
+    let sku = |code: String| SkuCode::new(code).map_err(|err| corrupt("sku", err));
+    let mut by_combo: std::collections::HashMap<String, Vec<domain::Component>> =
+        std::collections::HashMap::new();
+    for (combo, component, quantity) in components {
+        let quantity = u32::try_from(quantity)
+            .ok()
+            .and_then(|it| Quantity::new(it).ok())
+            .ok_or_else(|| corrupt("component quantity", quantity))?;
+        by_combo.entry(combo).or_default().push(domain::Component {
+            sku: sku(component)?,
+            quantity,
+        });
+    }
+    let mut map = domain::SkuMap::default();
+    for code in skus {
+        let components = by_combo.remove(&code).unwrap_or_default();
+        map.add_sku(sku(code)?, components);
+    }
+    for (shop, kind, key, code) in keys {
+        map.map(ShopId(shop), sku_key_from_parts(&kind, key)?, sku(code)?);
+    }
+    Ok(map)
+}
+
+/// The unknown-SKU query's row as the port's type: `(shop, kind, key, title, orders)`.
+pub(crate) fn unknown_sku(row: (i64, String, String, String, i64)) -> Result<app::UnknownSku> {
+    let (shop, kind, key, title, orders) = row;
+    Ok(app::UnknownSku {
+        shop: ShopId(shop),
+        key: sku_key_from_parts(&kind, key)?,
+        title,
+        orders: orders as u64,
+    })
+}
+
+/// Lines without a SKU in open orders, keyed by the seller code when there is one, else the platform
+/// SKU id. The same text for both backends.
+pub(crate) const UNKNOWN_SKUS: &str = "select o.shop_id, \
+    case when l.seller_sku_code <> '' then 'seller_code' else 'platform_sku_id' end as kind, \
+    case when l.seller_sku_code <> '' then l.seller_sku_code else l.platform_sku_id end as key, \
+    min(l.title), count(distinct o.id) \
+    from order_lines l join orders o on o.id = l.order_id \
+    where l.sku is null and o.status not in ('shipped', 'completed', 'cancelled') \
+    group by 1, 2, 3 order by 5 desc, 1, 3";

@@ -5,19 +5,21 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
-    OrderSummary, OutboxItem, RawDocument, Reject, Result, StockRequest, Store, Stream,
+    OrderSummary, OutboxItem, RawDocument, Reject, Result, SkuDefinition, StockRequest, Store,
+    Stream, UnknownSku,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
-    ShipmentEvent, ShipmentId, Shop, ShopId, SkuCode, StockLevel, Timestamp, Warehouse,
-    WarehouseCode,
+    ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StockLevel, Timestamp,
+    Warehouse, WarehouseCode,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::logic;
 use crate::rows::{
     LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, REJECT_COLUMNS, RejectRow,
-    SHIPMENT_COLUMNS, ShipmentRow, corrupt, held_order, parse_status, unresolvable_reject,
+    SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS, build_sku_map, corrupt, held_order, parse_status,
+    sku_key_parts, unknown_sku, unresolvable_reject,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx, block_on};
 
@@ -29,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_rejects",
         include_str!("../migrations/sqlite/0002_rejects.sql"),
+    ),
+    (
+        "0003_skus",
+        include_str!("../migrations/sqlite/0003_skus.sql"),
     ),
 ];
 
@@ -1000,6 +1006,118 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(db_err)?;
             Err(unresolvable_reject(id, exists.is_some()))
+        })
+        .await
+    }
+
+    async fn put_sku(&self, sku: &SkuDefinition) -> Result<()> {
+        let sku = sku.clone();
+        self.transact(move |tx| {
+            for component in &sku.components {
+                let known: Option<i64> = tx.0.query_row("select 1 from skus where code = ?1", [component.sku.as_str()], |r| r.get(0)).optional().map_err(db_err)?;
+                if known.is_none() {
+                    return Err(Error::invalid("components", format!("{} is not a known SKU", component.sku)));
+                }
+            }
+            tx.0.execute("insert into skus (code, name) values (?1, ?2) on conflict (code) do update set name = excluded.name", params![sku.code.as_str(), sku.name]).map_err(db_err)?;
+            tx.0.execute("delete from sku_components where combo = ?1", [sku.code.as_str()]).map_err(db_err)?;
+            for component in &sku.components {
+                tx.0.execute(
+                    "insert into sku_components (combo, component, quantity) values (?1, ?2, ?3)",
+                    params![sku.code.as_str(), component.sku.as_str(), i64::from(component.quantity.get())],
+                )
+                .map_err(db_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn map_shop_sku(&self, shop: ShopId, key: &ShopSkuKey, sku: &SkuCode) -> Result<()> {
+        let (key, sku) = (key.clone(), sku.clone());
+        self.transact(move |tx| {
+            let known: Option<i64> =
+                tx.0.query_row("select 1 from skus where code = ?1", [sku.as_str()], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(db_err)?;
+            if known.is_none() {
+                return Err(Error::invalid("sku", format!("{sku} is not a known SKU")));
+            }
+            let (kind, key) = sku_key_parts(&key);
+            tx.0.execute(
+                "insert into shop_skus (shop_id, key_kind, key, sku) values (?1, ?2, ?3, ?4) \
+                 on conflict (shop_id, key_kind, key) do update set sku = excluded.sku",
+                params![shop.0, kind, key, sku.as_str()],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sku_map(&self) -> Result<SkuMap> {
+        self.transact(|tx| {
+            let collect = |sql: &str| -> Result<Vec<(String, String, String, String)>> {
+                let mut stmt = tx.0.prepare(sql).map_err(db_err)?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    })
+                    .map_err(db_err)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+            };
+            let skus = collect("select code, '', '', '' from skus")?
+                .into_iter()
+                .map(|it| it.0)
+                .collect();
+            let components =
+                collect("select combo, component, cast(quantity as text), '' from sku_components")?
+                    .into_iter()
+                    .map(|(a, b, q, _)| (a, b, q.parse().unwrap_or(0)))
+                    .collect();
+            let keys = collect("select cast(shop_id as text), key_kind, key, sku from shop_skus")?
+                .into_iter()
+                .map(|(shop, kind, key, sku)| (shop.parse().unwrap_or(0), kind, key, sku))
+                .collect();
+            build_sku_map(skus, components, keys)
+        })
+        .await
+    }
+
+    async fn set_line_skus(&self, order: OrderId, skus: &[(u32, Option<SkuCode>)]) -> Result<()> {
+        let skus = skus.to_vec();
+        self.transact(move |tx| {
+            let mut stmt =
+                tx.0.prepare_cached(
+                    "update order_lines set sku = ?3 where order_id = ?1 and line_no = ?2",
+                )
+                .map_err(db_err)?;
+            for (line_no, sku) in &skus {
+                stmt.execute(params![order.0, line_no, sku.as_ref().map(SkuCode::as_str)])
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unknown_skus(&self) -> Result<Vec<UnknownSku>> {
+        self.transact(|tx| {
+            let mut stmt = tx.0.prepare(UNKNOWN_SKUS).map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(db_err)?;
+            let rows = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)?;
+            rows.into_iter().map(unknown_sku).collect()
         })
         .await
     }

@@ -76,6 +76,11 @@ const PRODUCTS: &[(&str, &str, i64)] = &[
     ("HBT-TWL-3", "纯棉毛巾 3 条装", 3990),
 ];
 
+/// The SKU codes synthetic orders use.
+pub fn product_codes() -> impl Iterator<Item = &'static str> {
+    PRODUCTS.iter().map(|it| it.0)
+}
+
 /// A synthetic order of a shop: 2 or 3 lines, a paid CNY order with a JSON raw document, created within
 /// ten minutes after `around` (orders reach a hub roughly in the order they were placed). The same
 /// `(seed, external_id)` always gives the same order; `revision` bumps the platform time and status.

@@ -35,6 +35,7 @@ macro_rules! conformance {
 conformance!(
     ingest_is_idempotent_and_never_goes_back,
     repeats_within_a_batch,
+    unknown_skus_hold_and_release,
     raw_documents_are_kept,
     search_finds_orders,
     order_events_use_optimistic_concurrency,

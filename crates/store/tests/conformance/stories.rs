@@ -1034,3 +1034,153 @@ pub(crate) async fn rejects_are_kept_listed_and_resolved(db: &TestDb) {
         (1, later, "missing")
     );
 }
+
+pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
+    use app::{SkuDefinition, release_sku_holds, screen_skus};
+    use domain::{Component, ShopSkuKey};
+
+    let store = db.open().await;
+    let shop = shop(&store).await;
+    let products = [
+        "TEA-LJ-250",
+        "TEA-PE-357",
+        "CUP-GL-01",
+        "SET-GIFT-A",
+        "SNK-NUT-500",
+        "SNK-DATE-1K",
+        "SKN-CRM-50",
+        "HBT-TWL-3",
+    ];
+    // Every product is ours except the towels, which the shop sells under its own code.
+    for code in products.iter().filter(|it| **it != "HBT-TWL-3") {
+        store
+            .put_sku(&SkuDefinition {
+                code: sku(code),
+                name: (*code).to_owned(),
+                components: Vec::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let combo = SkuDefinition {
+        code: sku("KIT-1"),
+        name: "kit".to_owned(),
+        components: vec![Component {
+            sku: sku("NOPE"),
+            quantity: q(1),
+        }],
+    };
+    assert!(
+        matches!(store.put_sku(&combo).await, Err(Error::Invalid { .. })),
+        "components must be known SKUs"
+    );
+    let items: Vec<IngestItem> = (0..40)
+        .map(|n| item(shop, &format!("U{n:02}"), 0))
+        .collect();
+    let with_towels = items
+        .iter()
+        .filter(|it| {
+            it.order
+                .lines
+                .iter()
+                .any(|l| l.seller_sku_code == "HBT-TWL-3")
+        })
+        .count() as u32;
+    assert!(
+        with_towels > 0 && with_towels < 40,
+        "the fixture needs both kinds of orders"
+    );
+    let ids = store
+        .ingest_batch(batch(shop, items, None))
+        .await
+        .unwrap()
+        .changed;
+    let actor = Actor::System;
+    let report = screen_skus(store.as_ref(), &ids, &actor, T0).await.unwrap();
+    assert_eq!(report.held, with_towels);
+    let unknown = store.unknown_skus().await.unwrap();
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(
+        (unknown[0].shop, &unknown[0].key, unknown[0].orders),
+        (
+            shop,
+            &ShopSkuKey::SellerCode("HBT-TWL-3".to_owned()),
+            u64::from(with_towels)
+        )
+    );
+    // Screening again changes nothing.
+    assert_eq!(
+        screen_skus(store.as_ref(), &ids, &actor, T0).await.unwrap(),
+        app::ScreenReport::default()
+    );
+
+    // The fix: the towels become ours under another code, mapped from the shop's code.
+    store
+        .put_sku(&SkuDefinition {
+            code: sku("TOWEL-3"),
+            name: "毛巾 3 条".to_owned(),
+            components: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .map_shop_sku(
+                shop,
+                &ShopSkuKey::SellerCode("HBT-TWL-3".to_owned()),
+                &sku("NOPE")
+            )
+            .await,
+        Err(Error::Invalid { .. })
+    ));
+    store
+        .map_shop_sku(
+            shop,
+            &ShopSkuKey::SellerCode("HBT-TWL-3".to_owned()),
+            &sku("TOWEL-3"),
+        )
+        .await
+        .unwrap();
+    let released = release_sku_holds(store.as_ref(), &actor, T0).await.unwrap();
+    assert_eq!(released.released, with_towels);
+    assert!(store.unknown_skus().await.unwrap().is_empty());
+    for id in ids {
+        let order = store.load_order(id).await.unwrap();
+        assert!(
+            matches!(
+                order.lifecycle.status,
+                OrderStatus::Paid | OrderStatus::Released
+            ),
+            "{:?}",
+            order.lifecycle
+        );
+        for line in &order.data.lines {
+            let expected = if line.seller_sku_code == "HBT-TWL-3" {
+                "TOWEL-3"
+            } else {
+                line.seller_sku_code.as_str()
+            };
+            assert_eq!(line.sku.as_ref().map(SkuCode::as_str), Some(expected));
+        }
+    }
+    let combo = SkuDefinition {
+        code: sku("KIT-1"),
+        name: "kit".to_owned(),
+        components: vec![
+            Component {
+                sku: sku("TEA-LJ-250"),
+                quantity: q(1),
+            },
+            Component {
+                sku: sku("CUP-GL-01"),
+                quantity: q(2),
+            },
+        ],
+    };
+    store.put_sku(&combo).await.unwrap();
+    let map = store.sku_map().await.unwrap();
+    assert_eq!(
+        map.resolve(shop, "", "KIT-1", q(2)),
+        domain::SkuResolution::Goods(vec![(sku("TEA-LJ-250"), 2), (sku("CUP-GL-01"), 4)])
+    );
+}
