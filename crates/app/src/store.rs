@@ -243,6 +243,24 @@ pub trait Store: Send + Sync {
     /// [`crate::Error::NotFound`]; one already resolved is [`crate::Error::Conflict`].
     async fn resolve_reject(&self, id: i64, at: Timestamp) -> Result<()>;
 
+    /// The kept raw documents of a shop's orders first ingested at or after `since`, by order id, after
+    /// `after` (the previous page's last id).
+    async fn order_documents(
+        &self,
+        shop: ShopId,
+        since: Timestamp,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<(OrderId, RawDocument)>>;
+    /// Replaces orders' platform data with what a changed mapping derives from their kept documents, in
+    /// one transaction; orders whose data comes out the same are left alone. Returns how many changed.
+    async fn rederive_orders(
+        &self,
+        items: Vec<(OrderId, StandardOrder)>,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u32>;
+
     /// Creates or replaces one of our SKUs (with its components, for a combo).
     async fn put_sku(&self, sku: &SkuDefinition) -> Result<()>;
     /// Maps a shop's SKU key to one of our SKUs (replacing an earlier mapping of the key).

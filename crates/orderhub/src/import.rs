@@ -26,6 +26,15 @@ pub(crate) struct Summary {
     pub(crate) rejected: Vec<(String, String)>,
 }
 
+/// Sets each line's SKU from the mapping tables (a mapping's own guess, the seller code, is replaced);
+/// returns whether every line has one.
+pub(crate) fn resolve_skus(skus: &domain::SkuMap, order: &mut domain::StandardOrder) -> bool {
+    for line in &mut order.lines {
+        line.sku = skus.mapped_code(order.shop, &line.platform_sku_id, &line.seller_sku_code);
+    }
+    order.lines.iter().all(|it| it.sku.is_some())
+}
+
 /// The current mapping behind a reject's or raw document's format (`csv.taobao@1`, `douyin@1`).
 pub(crate) fn mapping_for(format: &str) -> Option<OrderMapping> {
     let name = format.split('@').next().unwrap_or_default();
@@ -88,11 +97,7 @@ pub(crate) async fn run(
                 totals.orders += items.len() as u64;
                 let mut unknown = Vec::new();
                 for item in &mut items {
-                    for line in &mut item.order.lines {
-                        line.sku =
-                            skus.mapped_code(shop, &line.platform_sku_id, &line.seller_sku_code);
-                    }
-                    if item.order.lines.iter().any(|it| it.sku.is_none()) {
+                    if !resolve_skus(&skus, &mut item.order) {
                         unknown.push(item.order.external_id.clone());
                     }
                 }

@@ -8,6 +8,7 @@ mod config;
 mod import;
 mod normalize;
 mod rejects;
+mod remap;
 mod skus;
 
 use std::path::PathBuf;
@@ -67,6 +68,18 @@ enum Command {
     Rejects {
         #[command(subcommand)]
         command: rejects::RejectsCommand,
+    },
+    /// Re-derive a shop's orders from their kept raw documents after a mapping change.
+    Remap {
+        /// The shop's code.
+        #[arg(long)]
+        shop: String,
+        /// Orders first ingested since: a date (2024-06-01, China time) or a span (7d).
+        #[arg(long)]
+        since: String,
+        /// The shop's overrides of the built-in mapping or profile (TOML of the same shape).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
     },
     /// SKU mappings: what is unknown, and mapping it.
     Skus {
@@ -128,6 +141,33 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Remap {
+            shop,
+            since,
+            mapping,
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let since = remap::parse_since(&since, now())?;
+            let overrides = mapping
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))
+                })
+                .transpose()?;
+            runtime()?.block_on(async {
+                let url = config.store_url()?;
+                let store = store::open(&url)
+                    .await
+                    .with_context(|| format!("opening the store at {}", config::redact(&url)))?;
+                let report =
+                    remap::run(store.as_ref(), &shop, since, overrides.as_deref(), now()).await?;
+                println!(
+                    "documents {}, changed {}, rejected {}",
+                    report.documents, report.changed, report.rejected
+                );
+                Ok(())
+            })
+        }
         Command::Skus { command } => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {

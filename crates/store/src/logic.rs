@@ -105,44 +105,21 @@ pub(crate) async fn ingest<T: Tx>(tx: &mut T, batch: IngestBatch) -> Result<Inge
                 &raw.body,
             )
             .await?;
-        let mut lifecycle = previous.lifecycle.clone();
-        for event in platform_events(&previous.lifecycle, order.platform_state) {
-            let (next, effects) = lifecycle.apply(event)?;
-            apply_order_effects(tx, id, &effects, batch.at).await?;
-            let kind = event.encode();
-            let (before, after) = (lifecycle.status.as_str(), next.status.as_str());
-            tx.append_event(NewEvent {
-                subject_kind: "order",
-                subject_id: id,
-                kind: &kind,
-                actor: &actor,
-                at: batch.at,
-                before,
-                after,
-            })
-            .await?;
-            lifecycle = next;
-        }
-        let row =
-            OrderRow::from_standard(order, &lifecycle, revision.content_hash, raw_id, batch.at);
-        tx.update_order(id, &row).await?;
-        let lines: Vec<LineRow> = order.lines.iter().map(LineRow::from_line).collect();
-        tx.upsert_lines(id, &lines).await?;
-        let last_line_no = lines.iter().map(|it| it.line_no).max().unwrap_or(0);
-        tx.delete_lines_after(id, last_line_no).await?;
-        let (before, after) = (
-            previous.lifecycle.status.as_str(),
-            lifecycle.status.as_str(),
-        );
-        tx.append_event(NewEvent {
-            subject_kind: "order",
-            subject_id: id,
-            kind: "ingest:update",
-            actor: &actor,
-            at: batch.at,
-            before,
-            after,
-        })
+        let revised = Revised {
+            content_hash: revision.content_hash,
+            raw_document_id: raw_id,
+            ingested_at: batch.at,
+        };
+        apply_revision(
+            tx,
+            id,
+            &previous.lifecycle,
+            order,
+            revised,
+            "ingest:update",
+            &actor,
+            batch.at,
+        )
         .await?;
         report.changed.push(domain::OrderId(id));
     }
@@ -156,6 +133,122 @@ pub(crate) async fn ingest<T: Tx>(tx: &mut T, batch: IngestBatch) -> Result<Inge
         .await?;
     }
     Ok(report)
+}
+
+/// The stored columns a new revision of an order keeps or replaces.
+struct Revised {
+    content_hash: u64,
+    raw_document_id: i64,
+    ingested_at: Timestamp,
+}
+
+/// Writes a new revision of a held order: the lifecycle events its platform state implies (with their
+/// effects), its columns and lines, and one `kind` event.
+#[allow(clippy::too_many_arguments)]
+async fn apply_revision<T: Tx>(
+    tx: &mut T,
+    id: i64,
+    previous: &Lifecycle,
+    order: &domain::StandardOrder,
+    revised: Revised,
+    kind: &str,
+    actor: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let mut lifecycle = previous.clone();
+    for event in platform_events(previous, order.platform_state) {
+        let (next, effects) = lifecycle.apply(event)?;
+        apply_order_effects(tx, id, &effects, at).await?;
+        let event_kind = event.encode();
+        let (before, after) = (lifecycle.status.as_str(), next.status.as_str());
+        tx.append_event(NewEvent {
+            subject_kind: "order",
+            subject_id: id,
+            kind: &event_kind,
+            actor,
+            at,
+            before,
+            after,
+        })
+        .await?;
+        lifecycle = next;
+    }
+    let row = OrderRow::from_standard(
+        order,
+        &lifecycle,
+        revised.content_hash,
+        revised.raw_document_id,
+        revised.ingested_at,
+    );
+    tx.update_order(id, &row).await?;
+    let lines: Vec<LineRow> = order.lines.iter().map(LineRow::from_line).collect();
+    tx.upsert_lines(id, &lines).await?;
+    let last_line_no = lines.iter().map(|it| it.line_no).max().unwrap_or(0);
+    tx.delete_lines_after(id, last_line_no).await?;
+    let (before, after) = (previous.status.as_str(), lifecycle.status.as_str());
+    tx.append_event(NewEvent {
+        subject_kind: "order",
+        subject_id: id,
+        kind,
+        actor,
+        at,
+        before,
+        after,
+    })
+    .await
+}
+
+/// Replaces orders' platform data with what a changed mapping derives from their kept raw documents;
+/// orders whose data comes out the same are left alone. Returns how many changed.
+pub(crate) async fn rederive<T: Tx>(
+    tx: &mut T,
+    items: &[(domain::OrderId, domain::StandardOrder)],
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<u32> {
+    let actor = actor.to_string();
+    let mut changed = 0;
+    for (id, order) in items {
+        let Some(row) = tx.lock_order(id.0).await? else {
+            return Err(Error::NotFound(format!("order {id}")));
+        };
+        let (hash, raw_document_id, ingested_at) = (
+            row.content_hash as u64,
+            row.raw_document_id,
+            Timestamp::from_unix_millis(row.ingested_at),
+        );
+        let current = row.into_order(tx.order_lines(id.0).await?)?;
+        if current.data == *order {
+            continue;
+        }
+        if current.data.shop != order.shop || current.data.external_id != order.external_id {
+            return Err(Error::invalid(
+                "order",
+                format!(
+                    "order {id} is {} of shop {}, not {}",
+                    current.data.external_id, current.data.shop, order.external_id
+                ),
+            ));
+        }
+        let revised = Revised {
+            content_hash: hash,
+            raw_document_id,
+            ingested_at,
+        };
+        apply_revision(
+            tx,
+            id.0,
+            &current.lifecycle,
+            order,
+            revised,
+            "remap",
+            &actor,
+            at,
+        )
+        .await?;
+        changed += 1;
+    }
+    Ok(changed)
 }
 
 pub(crate) async fn load_order<T: Tx>(tx: &mut T, id: i64) -> Result<Order> {

@@ -8,8 +8,8 @@ use app::{
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
-    ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StockLevel, Timestamp,
-    Warehouse, WarehouseCode,
+    ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StandardOrder,
+    StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Postgres, Row};
@@ -1080,6 +1080,50 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         Err(unresolvable_reject(id, exists.is_some()))
+    }
+
+    async fn order_documents(
+        &self,
+        shop: ShopId,
+        since: Timestamp,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<(OrderId, RawDocument)>> {
+        let rows = sqlx::query(
+            "select o.id, d.shop_id, d.external_id, d.received_at, d.format, d.body from orders o \
+             join raw_documents d on d.id = o.raw_document_id \
+             where o.shop_id = $1 and o.ingested_at >= $2 and o.id > $3 order by o.id limit $4",
+        )
+        .bind(shop.0)
+        .bind(since.unix_millis())
+        .bind(after.map_or(0, |it| it.0))
+        .bind(i64::from(limit.min(1000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let external_id = ExternalId::new(get::<String>(r, 2)?)
+                    .map_err(|err| corrupt("external id", err))?;
+                let raw = RawDocument {
+                    shop: ShopId(get(r, 1)?),
+                    external_id,
+                    received_at: Timestamp::from_unix_millis(get(r, 3)?),
+                    format: get(r, 4)?,
+                    body: get(r, 5)?,
+                };
+                Ok((OrderId(get(r, 0)?), raw))
+            })
+            .collect()
+    }
+
+    async fn rederive_orders(
+        &self,
+        items: Vec<(OrderId, StandardOrder)>,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u32> {
+        in_tx!(self, |tx| logic::rederive(&mut tx, &items, actor, at))
     }
 
     async fn put_sku(&self, sku: &SkuDefinition) -> Result<()> {

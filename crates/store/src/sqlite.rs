@@ -10,8 +10,8 @@ use app::{
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
-    ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StockLevel, Timestamp,
-    Warehouse, WarehouseCode,
+    ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StandardOrder,
+    StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -1008,6 +1008,50 @@ impl Store for SqliteStore {
             Err(unresolvable_reject(id, exists.is_some()))
         })
         .await
+    }
+
+    async fn order_documents(
+        &self,
+        shop: ShopId,
+        since: Timestamp,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<(OrderId, RawDocument)>> {
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select o.id, d.shop_id, d.external_id, d.received_at, d.format, d.body from orders o \
+                     join raw_documents d on d.id = o.raw_document_id \
+                     where o.shop_id = ?1 and o.ingested_at >= ?2 and o.id > ?3 order by o.id limit ?4",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![shop.0, since.unix_millis(), after.map_or(0, |it| it.0), i64::from(limit.min(1000))], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?, r.get::<_, Vec<u8>>(5)?))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            rows.into_iter()
+                .map(|(id, shop, external_id, received_at, format, body)| {
+                    let external_id = ExternalId::new(external_id).map_err(|err| corrupt("external id", err))?;
+                    Ok((OrderId(id), RawDocument { shop: ShopId(shop), external_id, received_at: Timestamp::from_unix_millis(received_at), format, body }))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn rederive_orders(
+        &self,
+        items: Vec<(OrderId, StandardOrder)>,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<u32> {
+        let actor = actor.clone();
+        self.transact(move |tx| block_on(logic::rederive(tx, &items, &actor, at)))
+            .await
     }
 
     async fn put_sku(&self, sku: &SkuDefinition) -> Result<()> {

@@ -1184,3 +1184,71 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
         domain::SkuResolution::Goods(vec![(sku("TEA-LJ-250"), 2), (sku("CUP-GL-01"), 4)])
     );
 }
+
+pub(crate) async fn remap_rederives_from_kept_documents(db: &TestDb) {
+    let store = db.open().await;
+    let shop = shop(&store).await;
+    let it = item(shop, "M1", 0);
+    let id = store
+        .ingest_batch(batch(shop, vec![it.clone()], None))
+        .await
+        .unwrap()
+        .changed[0];
+    let docs = store.order_documents(shop, T0, None, 10).await.unwrap();
+    assert_eq!(docs, vec![(id, it.raw.clone())]);
+    assert!(
+        store
+            .order_documents(shop, T0.plus_millis(1), None, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "only orders ingested since"
+    );
+    let before = store.load_order(id).await.unwrap();
+
+    // A fixed mapping now reads the buyer's message and sees that the platform closed the order.
+    let mut fixed = it.order.clone();
+    fixed.buyer_message = "周末送货".to_owned();
+    fixed.platform_state = PlatformState::Cancelled;
+    let actor = Actor::User("ops".to_owned());
+    assert_eq!(
+        store
+            .rederive_orders(vec![(id, fixed.clone())], &actor, T0)
+            .await
+            .unwrap(),
+        1
+    );
+    let after = store.load_order(id).await.unwrap();
+    assert_eq!(after.data, fixed);
+    assert_eq!(after.lifecycle.status, OrderStatus::Cancelled);
+    assert!(after.version > before.version);
+    assert_eq!(
+        store.raw_document(id).await.unwrap(),
+        it.raw,
+        "the kept document is the same"
+    );
+    let kinds: Vec<String> = store
+        .order_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|it| it.kind)
+        .collect();
+    assert_eq!(kinds, ["ingest:insert", "cancel", "remap"]);
+    assert_eq!(
+        store
+            .rederive_orders(vec![(id, fixed)], &actor, T0)
+            .await
+            .unwrap(),
+        0,
+        "the same data changes nothing"
+    );
+    let other = item(shop, "M2", 0).order;
+    assert!(
+        matches!(
+            store.rederive_orders(vec![(id, other)], &actor, T0).await,
+            Err(Error::Invalid { .. })
+        ),
+        "a document of another order is refused"
+    );
+}
