@@ -336,6 +336,16 @@ pub const PROFILES: &[(&str, &str, &str)] = &[
     ),
     ("jd", "订单号", include_str!("../profiles/jd.toml")),
     ("shopify", "Name", include_str!("../profiles/shopify.toml")),
+    (
+        "douyin",
+        "主订单编号",
+        include_str!("../profiles/douyin.toml"),
+    ),
+    (
+        "pinduoduo",
+        "订单号",
+        include_str!("../profiles/pinduoduo.toml"),
+    ),
 ];
 
 #[cfg(test)]

@@ -259,6 +259,59 @@ async fn read_files(
     Ok((rows, rejected))
 }
 
+/// One look into a watched folder: every `.csv` or `.xlsx` file in it (not in sub-folders, oldest name
+/// first) is imported and moved to `imported/`, or to `failed/` with a `.reason.txt` beside it.
+pub(crate) async fn import_folder_once(
+    store: Arc<dyn Store>,
+    folder: &Path,
+    shop: &str,
+    mapping: &OrderMapping,
+    order_key: &str,
+    at: Timestamp,
+) -> anyhow::Result<Vec<(PathBuf, anyhow::Result<Summary>)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| format!("reading {}", folder.display()))?
+        .filter_map(|it| it.ok().map(|it| it.path()))
+        .filter(|it| {
+            it.is_file()
+                && it.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("xlsx")
+                })
+        })
+        .collect();
+    files.sort();
+    let mut done = Vec::new();
+    for file in files {
+        let outcome = run(
+            store.clone(),
+            shop,
+            mapping,
+            order_key,
+            std::slice::from_ref(&file),
+            at,
+        )
+        .await;
+        let target = folder.join(if outcome.is_ok() {
+            "imported"
+        } else {
+            "failed"
+        });
+        std::fs::create_dir_all(&target)
+            .with_context(|| format!("creating {}", target.display()))?;
+        let name = file.file_name().context("a file has a name")?;
+        if let Err(err) = &outcome {
+            std::fs::write(
+                target.join(format!("{}.reason.txt", name.to_string_lossy())),
+                format!("{err:#}\n"),
+            )?;
+        }
+        std::fs::rename(&file, target.join(name))
+            .with_context(|| format!("moving {}", file.display()))?;
+        done.push((target.join(name), outcome));
+    }
+    Ok(done)
+}
+
 pub(crate) fn print(summary: &Summary) {
     println!("rows        {}", summary.rows);
     println!("orders      {}", summary.orders);
@@ -345,6 +398,53 @@ mod tests {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../mapping/test_data/csv")
             .join(name)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_watched_folder_imports_and_files_away() {
+        let db = test_support::TestDb::sqlite();
+        let store = db.open().await;
+        store
+            .ensure_shop("tb", ChannelKind::Taobao, "淘宝")
+            .await
+            .unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            fixture("taobao/gbk_export.csv"),
+            folder.path().join("a.csv"),
+        )
+        .unwrap();
+        std::fs::write(folder.path().join("b.csv"), "no,such,columns\n1,2,3\n").unwrap();
+        std::fs::write(folder.path().join("notes.txt"), "ignored").unwrap();
+        let (mapping, key) = profile("taobao", None).unwrap();
+        let at = Timestamp::from_unix_millis(1_760_000_000_000);
+        let done = crate::import::import_folder_once(
+            store.clone(),
+            folder.path(),
+            "tb",
+            &mapping,
+            &key,
+            at,
+        )
+        .await
+        .unwrap();
+        assert_eq!(done.len(), 2);
+        assert_eq!(done[0].1.as_ref().unwrap().inserted, 2);
+        assert!(done[1].1.is_err());
+        assert!(folder.path().join("imported/a.csv").exists());
+        assert!(folder.path().join("failed/b.csv").exists());
+        let reason =
+            std::fs::read_to_string(folder.path().join("failed/b.csv.reason.txt")).unwrap();
+        assert!(reason.contains("no \"订单编号\" column"), "{reason}");
+        assert!(folder.path().join("notes.txt").exists());
+        let again =
+            crate::import::import_folder_once(store, folder.path(), "tb", &mapping, &key, at)
+                .await
+                .unwrap();
+        assert!(
+            again.is_empty(),
+            "filed-away exports are not imported twice"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

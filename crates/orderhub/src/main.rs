@@ -55,13 +55,20 @@ enum Command {
         /// The shop's code, as in the configuration.
         #[arg(long)]
         shop: String,
-        /// A built-in profile (taobao, jd, shopify) or a mapping file over the export's columns.
+        /// A built-in profile (taobao, jd, douyin, pinduoduo, shopify) or a mapping file over the export's columns.
         #[arg(long)]
         profile: String,
         /// The column that identifies an order (built-in profiles know theirs).
         #[arg(long)]
         order_key: Option<String>,
-        #[arg(required = true)]
+        /// Watch this folder: import every export dropped into it, then move it to `imported/` (or
+        /// `failed/`, with the reason beside it). Runs until stopped.
+        #[arg(long, conflicts_with = "files")]
+        watch: Option<PathBuf>,
+        /// How often to look into the watched folder, in seconds.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+        #[arg(required_unless_present = "watch")]
         files: Vec<PathBuf>,
     },
     /// Documents and rows that could not become orders.
@@ -202,6 +209,8 @@ fn run() -> anyhow::Result<()> {
             shop,
             profile,
             order_key,
+            watch,
+            interval,
             files,
         } => {
             let config = Config::load(cli.config.as_deref())?;
@@ -212,6 +221,31 @@ fn run() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("opening the store at {}", config::redact(&url)))?;
                 config.apply(store.as_ref()).await?;
+                if let Some(folder) = watch {
+                    loop {
+                        for (file, outcome) in import::import_folder_once(
+                            store.clone(),
+                            &folder,
+                            &shop,
+                            &mapping,
+                            &key,
+                            now(),
+                        )
+                        .await?
+                        {
+                            match outcome {
+                                Ok(summary) => println!(
+                                    "{}: {} orders, {} rejected",
+                                    file.display(),
+                                    summary.orders,
+                                    summary.rejected.len()
+                                ),
+                                Err(err) => eprintln!("{}: {err}", file.display()),
+                            }
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))).await;
+                    }
+                }
                 let summary = import::run(store, &shop, &mapping, &key, &files, now()).await?;
                 import::print(&summary);
                 Ok(())
