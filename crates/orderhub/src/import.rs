@@ -35,14 +35,18 @@ pub(crate) fn resolve_skus(skus: &domain::SkuMap, order: &mut domain::StandardOr
     order.lines.iter().all(|it| it.sku.is_some())
 }
 
-/// The current mapping behind a reject's or raw document's format (`csv.taobao@1`, `douyin@1`).
-pub(crate) fn mapping_for(format: &str) -> Option<OrderMapping> {
+/// The built-in mapping or profile text behind a document's format (`csv.taobao@1`, `douyin@1`).
+pub(crate) fn builtin_for(format: &str) -> Option<&'static str> {
     let name = format.split('@').next().unwrap_or_default();
-    let text = match name.strip_prefix("csv.") {
-        Some(profile) => PROFILES.iter().find(|it| it.0 == profile).map(|it| it.2)?,
-        None => mapping::builtin(name)?,
-    };
-    OrderMapping::from_toml(text).ok()
+    match name.strip_prefix("csv.") {
+        Some(profile) => PROFILES.iter().find(|it| it.0 == profile).map(|it| it.2),
+        None => mapping::builtin(name),
+    }
+}
+
+/// The current mapping behind a reject's or raw document's format.
+pub(crate) fn mapping_for(format: &str) -> Option<OrderMapping> {
+    OrderMapping::from_toml(builtin_for(format)?).ok()
 }
 
 /// A profile: a built-in name (`taobao`, `jd`, `shopify`) or a mapping file with its order key column.

@@ -97,15 +97,7 @@ fn mapping_for(format: &str, overrides: Option<&str>) -> Result<OrderMapping, (S
     match overrides {
         None => crate::import::mapping_for(format).ok_or_else(unknown),
         Some(overrides) => {
-            let name = format.split('@').next().unwrap_or_default();
-            let base = match name.strip_prefix("csv.") {
-                Some(profile) => mapping::PROFILES
-                    .iter()
-                    .find(|it| it.0 == profile)
-                    .map(|it| it.2),
-                None => mapping::builtin(name),
-            }
-            .ok_or_else(unknown)?;
+            let base = crate::import::builtin_for(format).ok_or_else(unknown)?;
             OrderMapping::with_overrides(base, overrides)
                 .map_err(|err| (format!("mapping.{}", err.field), err.reason))
         }
