@@ -122,3 +122,71 @@ proptest! {
         }
     }
 }
+
+/// Every export under `test_data/csv/<profile>/` read as it streams, grouped into orders and mapped with
+/// its profile; one line per order (or reject) in the `.mapped` snapshot beside it.
+#[test]
+fn exports_map_to_their_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/csv");
+    for (profile, key, text) in crate::rows::PROFILES {
+        let mapping =
+            OrderMapping::from_toml(text).unwrap_or_else(|err| panic!("profile {profile}: {err}"));
+        let mut files: Vec<_> = std::fs::read_dir(root.join(profile))
+            .unwrap()
+            .map(|it| it.unwrap().path())
+            .filter(|it| it.extension().is_some_and(|e| e == "csv"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no fixture for profile {profile}");
+        for file in files {
+            let reader =
+                crate::rows::ExportReader::new(std::fs::File::open(&file).unwrap(), key).unwrap();
+            let mut out = format!("encoding {}\n", reader.encoding.name());
+            for item in reader {
+                let line = match item {
+                    Err(err) => format!("REJECT row {} {}: {}", err.row, err.column, err.reason),
+                    Ok(doc) => match mapping.map(&doc.body, &context()) {
+                        Ok(mapped) => {
+                            serde_json::to_string(&standard_order_json(&mapped, 480)).unwrap()
+                        }
+                        Err(reject) => format!(
+                            "REJECT rows {}-{} order {}: {reject}",
+                            doc.rows.0, doc.rows.1, doc.external_ref
+                        ),
+                    },
+                };
+                out.push_str(&line);
+                out.push('\n');
+            }
+            expect_file![file.with_extension("mapped")].assert_eq(&out);
+        }
+    }
+}
+
+/// xlsx exports: numbers typed as numbers, real date cells, and an id Excel already rounded.
+#[test]
+fn xlsx_exports_map_to_their_snapshots() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/xlsx");
+    let (_, key, text) = crate::rows::PROFILES
+        .iter()
+        .find(|it| it.0 == "jd")
+        .unwrap();
+    let mapping = OrderMapping::from_toml(text).unwrap();
+    let file = root.join("jd/numbers_and_dates.xlsx");
+    let mut out = String::new();
+    for item in crate::rows::xlsx_documents(std::fs::File::open(&file).unwrap(), key).unwrap() {
+        let line = match item {
+            Err(err) => format!("REJECT row {} {}: {}", err.row, err.column, err.reason),
+            Ok(doc) => match mapping.map(&doc.body, &context()) {
+                Ok(mapped) => serde_json::to_string(&standard_order_json(&mapped, 480)).unwrap(),
+                Err(reject) => format!(
+                    "REJECT rows {}-{} order {}: {reject}",
+                    doc.rows.0, doc.rows.1, doc.external_ref
+                ),
+            },
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    expect_file![file.with_extension("mapped")].assert_eq(&out);
+}
