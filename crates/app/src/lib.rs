@@ -11,7 +11,7 @@ mod store;
 
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
-pub use crate::screen::{ScreenReport, release_sku_holds, screen_skus};
+pub use crate::screen::{AddressCheck, ScreenReport, rescreen_held, screen};
 pub use crate::store::{
     EventRecord, IngestBatch, IngestItem, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, SkuDefinition, StockRequest, Store, Stream,

@@ -41,6 +41,33 @@ pub(crate) fn run(command: AddressCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Whether a receiver's address holds its order: a Chinese address without an area code (the mapping
+/// could not resolve it) is held as ambiguous or incomplete, as the parser says.
+pub(crate) fn hold_for(receiver: &domain::Receiver) -> Option<domain::HoldReason> {
+    let chinese = matches!(
+        receiver.country.as_str(),
+        "" | "CN" | "CHN" | "中国" | "China"
+    );
+    if !chinese || !receiver.area_code.is_empty() {
+        return None;
+    }
+    let text = format!(
+        "{}{}{}{}{}",
+        receiver.province, receiver.city, receiver.district, receiver.town, receiver.detail
+    );
+    let hints = AddressHints {
+        province: Some(receiver.province.as_str()).filter(|it| !it.is_empty()),
+        city: Some(receiver.city.as_str()).filter(|it| !it.is_empty()),
+        phone: None,
+    };
+    match parse_address(Divisions::official(), &text, &hints).status {
+        mapping::AddressStatus::Ambiguous => Some(domain::HoldReason::AddressAmbiguous),
+        mapping::AddressStatus::Incomplete | mapping::AddressStatus::Complete => {
+            Some(domain::HoldReason::AddressIncomplete)
+        }
+    }
+}
+
 pub(crate) fn to_json(input: &str, it: &ParsedAddress<'_>) -> serde_json::Value {
     json!({
         "input": input,
@@ -55,4 +82,38 @@ pub(crate) fn to_json(input: &str, it: &ParsedAddress<'_>) -> serde_json::Value 
         "reasons": it.reasons,
         "candidates": it.candidates.iter().map(|d| d.code.to_string()).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::{HoldReason, Receiver};
+
+    use crate::address::hold_for;
+
+    #[test]
+    fn unresolved_chinese_addresses_hold() {
+        let at = |district: &str, detail: &str| Receiver {
+            district: district.to_owned(),
+            detail: detail.to_owned(),
+            ..Receiver::default()
+        };
+        assert_eq!(
+            hold_for(&at("朝阳区", "建国路88号")),
+            Some(HoldReason::AddressAmbiguous)
+        );
+        assert_eq!(
+            hold_for(&at("", "到店自取")),
+            Some(HoldReason::AddressIncomplete)
+        );
+        let resolved = Receiver {
+            area_code: "110105".to_owned(),
+            ..at("朝阳区", "建国路88号")
+        };
+        assert_eq!(hold_for(&resolved), None);
+        let abroad = Receiver {
+            country: "US".to_owned(),
+            ..at("", "1 Example Street")
+        };
+        assert_eq!(hold_for(&abroad), None);
+    }
 }

@@ -20,7 +20,8 @@ pub(crate) struct Summary {
     pub(crate) updated: u64,
     pub(crate) unchanged: u64,
     pub(crate) stale: u64,
-    /// Orders held because a line's SKU is not mapped (`orderhub skus unknown` lists them).
+    /// Hold reasons added by screening: lines whose SKU is not mapped (`orderhub skus unknown` lists
+    /// them) and addresses that could not be resolved.
     pub(crate) held_unknown_sku: u64,
     /// `(where, why)` of every order or row that could not be imported.
     pub(crate) rejected: Vec<(String, String)>,
@@ -101,7 +102,9 @@ pub(crate) async fn run(
                 totals.orders += items.len() as u64;
                 let mut unknown = Vec::new();
                 for item in &mut items {
-                    if !resolve_skus(&skus, &mut item.order) {
+                    // Orders with an unknown line or an unresolved address are screened (held).
+                    let doubtful = crate::address::hold_for(&item.order.receiver).is_some();
+                    if !resolve_skus(&skus, &mut item.order) || doubtful {
                         unknown.push(item.order.external_id.clone());
                     }
                 }
@@ -118,7 +121,14 @@ pub(crate) async fn run(
                 for external_id in &unknown {
                     ids.extend(store.find_order(shop, external_id).await?.map(|it| it.id));
                 }
-                let screened = app::screen_skus(store.as_ref(), &ids, &Actor::System, at).await?;
+                let screened = app::screen(
+                    store.as_ref(),
+                    &ids,
+                    &crate::address::hold_for,
+                    &Actor::System,
+                    at,
+                )
+                .await?;
                 totals.held_unknown_sku += u64::from(screened.held);
                 totals.inserted += u64::from(report.inserted);
                 totals.updated += u64::from(report.updated);
@@ -323,7 +333,10 @@ pub(crate) fn print(summary: &Summary) {
     println!("  updated   {}", summary.updated);
     println!("  unchanged {}", summary.unchanged);
     println!("  older     {}", summary.stale);
-    println!("held, unknown SKU {}", summary.held_unknown_sku);
+    println!(
+        "held        {} (unknown SKU or unresolved address)",
+        summary.held_unknown_sku
+    );
     println!("rejected    {}", summary.rejected.len());
     for (place, reason) in summary.rejected.iter().take(20) {
         println!("  {place}: {reason}");

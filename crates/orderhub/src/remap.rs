@@ -85,8 +85,8 @@ pub(crate) async fn run(
         store.record_rejects(&rejects).await?;
         let ids: Vec<OrderId> = items.iter().map(|(id, _)| *id).collect();
         report.changed += u64::from(store.rederive_orders(items, &actor, at).await?);
-        // A re-derived line may now be unknown, or known again.
-        app::screen_skus(store, &ids, &actor, at).await?;
+        // A re-derived line or address may now hold its order, or release it.
+        app::screen(store, &ids, &crate::address::hold_for, &actor, at).await?;
     }
     Ok(report)
 }

@@ -69,7 +69,13 @@ pub(crate) async fn run(
             store
                 .map_shop_sku(shop.id, &key, &SkuCode::new(sku)?)
                 .await?;
-            let report = app::release_sku_holds(store, &Actor::User("cli".to_owned()), at).await?;
+            let report = app::rescreen_held(
+                store,
+                &crate::address::hold_for,
+                &Actor::User("cli".to_owned()),
+                at,
+            )
+            .await?;
             println!("mapped; released {} held orders", report.released);
             Ok(())
         }

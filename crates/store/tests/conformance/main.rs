@@ -36,6 +36,7 @@ conformance!(
     ingest_is_idempotent_and_never_goes_back,
     repeats_within_a_batch,
     unknown_skus_hold_and_release,
+    unresolved_addresses_hold_until_fixed,
     remap_rederives_from_kept_documents,
     raw_documents_are_kept,
     search_finds_orders,

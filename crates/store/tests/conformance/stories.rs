@@ -1036,7 +1036,10 @@ pub(crate) async fn rejects_are_kept_listed_and_resolved(db: &TestDb) {
 }
 
 pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
-    use app::{SkuDefinition, release_sku_holds, screen_skus};
+    use app::{SkuDefinition, rescreen_held, screen};
+    use domain::Receiver;
+
+    let no_address_holds = |_: &Receiver| None;
     use domain::{Component, ShopSkuKey};
 
     let store = db.open().await;
@@ -1096,7 +1099,9 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
         .unwrap()
         .changed;
     let actor = Actor::System;
-    let report = screen_skus(store.as_ref(), &ids, &actor, T0).await.unwrap();
+    let report = screen(store.as_ref(), &ids, &no_address_holds, &actor, T0)
+        .await
+        .unwrap();
     assert_eq!(report.held, with_towels);
     let unknown = store.unknown_skus().await.unwrap();
     assert_eq!(unknown.len(), 1);
@@ -1110,7 +1115,9 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
     );
     // Screening again changes nothing.
     assert_eq!(
-        screen_skus(store.as_ref(), &ids, &actor, T0).await.unwrap(),
+        screen(store.as_ref(), &ids, &no_address_holds, &actor, T0)
+            .await
+            .unwrap(),
         app::ScreenReport::default()
     );
 
@@ -1141,7 +1148,9 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
         )
         .await
         .unwrap();
-    let released = release_sku_holds(store.as_ref(), &actor, T0).await.unwrap();
+    let released = rescreen_held(store.as_ref(), &no_address_holds, &actor, T0)
+        .await
+        .unwrap();
     assert_eq!(released.released, with_towels);
     assert!(store.unknown_skus().await.unwrap().is_empty());
     for id in ids {
@@ -1250,5 +1259,82 @@ pub(crate) async fn remap_rederives_from_kept_documents(db: &TestDb) {
             Err(Error::Invalid { .. })
         ),
         "a document of another order is refused"
+    );
+}
+
+pub(crate) async fn unresolved_addresses_hold_until_fixed(db: &TestDb) {
+    use app::{SkuDefinition, rescreen_held, screen};
+    use domain::{HoldReason, Receiver};
+
+    let store = db.open().await;
+    let shop = shop(&store).await;
+    for code in test_support::product_codes() {
+        store
+            .put_sku(&SkuDefinition {
+                code: sku(code),
+                name: code.to_owned(),
+                components: Vec::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let items: Vec<IngestItem> = (0..30)
+        .map(|n| item(shop, &format!("A{n:02}"), 0))
+        .collect();
+    let in_nanshan = items
+        .iter()
+        .filter(|it| it.order.receiver.district == "南山区")
+        .count() as u32;
+    assert!(in_nanshan > 0 && in_nanshan < 30);
+    let ids = store
+        .ingest_batch(batch(shop, items, None))
+        .await
+        .unwrap()
+        .changed;
+    // Pretend the parser could not tell which 南山区 is meant.
+    let doubtful = |r: &Receiver| (r.district == "南山区").then_some(HoldReason::AddressAmbiguous);
+    let actor = Actor::System;
+    assert_eq!(
+        screen(store.as_ref(), &ids, &doubtful, &actor, T0)
+            .await
+            .unwrap()
+            .held,
+        in_nanshan
+    );
+    let held = store
+        .search_orders(&OrderQuery {
+            status: Some(OrderStatus::OnHold),
+            limit: 100,
+            ..OrderQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(held.len() as u32, in_nanshan);
+    let order = store.load_order(held[0].id).await.unwrap();
+    assert!(
+        order
+            .lifecycle
+            .holds
+            .contains(&HoldReason::AddressAmbiguous)
+    );
+    // The address is sorted out: screening again releases them.
+    let fine = |_: &Receiver| None;
+    assert_eq!(
+        rescreen_held(store.as_ref(), &fine, &actor, T0)
+            .await
+            .unwrap()
+            .released,
+        in_nanshan
+    );
+    assert!(
+        store
+            .search_orders(&OrderQuery {
+                status: Some(OrderStatus::OnHold),
+                limit: 100,
+                ..OrderQuery::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
