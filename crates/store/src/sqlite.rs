@@ -118,7 +118,9 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open(path).map_err(db_err)?;
-        SqliteStore::setup(conn)
+        let store = SqliteStore::setup(conn)?;
+        start_checkpointer(path, Arc::downgrade(&store.conn))?;
+        Ok(store)
     }
 
     fn setup(mut conn: Connection) -> Result<SqliteStore> {
@@ -129,7 +131,7 @@ impl SqliteStore {
              pragma busy_timeout = 5000;
              pragma cache_size = -65536;
              pragma temp_store = memory;
-             pragma wal_autocheckpoint = 16384;",
+             pragma wal_autocheckpoint = 65536;",
         )
         .map_err(db_err)?;
         conn.set_prepared_statement_cache_capacity(128);
@@ -159,6 +161,26 @@ impl SqliteStore {
         .await
         .map_err(|err| Error::Storage(format!("sqlite task failed: {err}")))?
     }
+}
+
+/// Copies the write-ahead log into the database file from a connection of its own, twice a second, so
+/// that commits do not wait for it (the writer's own automatic checkpoint, at 256 MiB of log, is only a
+/// backstop). The thread ends once the store is dropped.
+fn start_checkpointer(path: &Path, store: std::sync::Weak<Mutex<Connection>>) -> Result<()> {
+    let conn = Connection::open(path).map_err(db_err)?;
+    conn.execute_batch("pragma busy_timeout = 5000;")
+        .map_err(db_err)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            while store.strong_count() > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                // PASSIVE never blocks the writer; a busy moment simply waits for the next round.
+                let _ = conn.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()));
+            }
+        })
+        .map_err(|err| Error::Storage(format!("starting the checkpointer: {err}")))?;
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
