@@ -569,15 +569,12 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
                 }
             }
             ShipmentEffect::ConfirmToPlatform => {
-                let payload = format!(
-                    "{{\"shipment_id\":{},\"carrier\":{:?},\"tracking_no\":{:?}}}",
-                    id.0,
-                    next.carrier.clone().unwrap_or_default(),
-                    next.tracking
-                        .as_ref()
-                        .map(|it| it.as_str())
-                        .unwrap_or_default()
-                );
+                let payload = serde_json::json!({
+                    "shipment_id": id.0,
+                    "carrier": next.carrier,
+                    "tracking_no": next.tracking.as_ref().map(|it| it.as_str()),
+                })
+                .to_string();
                 tx.insert_outbox(
                     "shipment.confirm",
                     &id.0.to_string(),
