@@ -20,7 +20,7 @@ use crate::config::Config;
 
 /// OrderHub (订单中枢): one self-hosted source of truth for every order of every shop.
 #[derive(Parser, Debug)]
-#[command(name = "orderhub", version, about)]
+#[command(name = "orderhub", version)]
 struct Cli {
     /// The configuration file; built-in defaults (embedded SQLite under ./data) when absent.
     #[arg(long, global = true, env = "ORDERHUB_CONFIG")]
@@ -68,6 +68,7 @@ enum Command {
         /// How often to look into the watched folder, in seconds.
         #[arg(long, default_value_t = 10)]
         interval: u64,
+        /// Export files (.csv or .xlsx).
         #[arg(required_unless_present = "watch")]
         files: Vec<PathBuf>,
     },
