@@ -22,7 +22,7 @@ pub(crate) struct Summary {
     pub(crate) stale: u64,
     /// Hold reasons added by screening: lines whose SKU is not mapped (`orderhub skus unknown` lists
     /// them) and addresses that could not be resolved.
-    pub(crate) held_unknown_sku: u64,
+    pub(crate) held: u64,
     /// `(where, why)` of every order or row that could not be imported.
     pub(crate) rejected: Vec<(String, String)>,
 }
@@ -129,7 +129,7 @@ pub(crate) async fn run(
                     at,
                 )
                 .await?;
-                totals.held_unknown_sku += u64::from(screened.held);
+                totals.held += u64::from(screened.held);
                 totals.inserted += u64::from(report.inserted);
                 totals.updated += u64::from(report.updated);
                 totals.unchanged += u64::from(report.unchanged);
@@ -335,7 +335,7 @@ pub(crate) fn print(summary: &Summary) {
     println!("  older     {}", summary.stale);
     println!(
         "held        {} (unknown SKU or unresolved address)",
-        summary.held_unknown_sku
+        summary.held
     );
     println!("rejected    {}", summary.rejected.len());
     for (place, reason) in summary.rejected.iter().take(20) {
@@ -484,7 +484,7 @@ mod tests {
             (1, 1, 1)
         );
         assert_eq!(
-            summary.held_unknown_sku, 1,
+            summary.held, 1,
             "no SKU is defined: the paid order waits for a mapping"
         );
     }
@@ -513,7 +513,7 @@ mod tests {
             .unwrap();
         assert_eq!((first.rows, first.orders, first.inserted), (5, 2, 2));
         assert_eq!(
-            first.held_unknown_sku, 0,
+            first.held, 0,
             "the cancelled order's unknown SKU holds nothing"
         );
         let reasons: Vec<&str> = first.rejected.iter().map(|(_, why)| why.as_str()).collect();
