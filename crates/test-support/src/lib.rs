@@ -7,5 +7,5 @@ mod synth;
 mod test_db;
 
 pub use crate::address_eval::{EvalCase, Expected, eval_set, generated, hard_cases};
-pub use crate::synth::{Rng, product_codes, synthetic_item};
+pub use crate::synth::{Rng, crash_external_id, product_codes, synthetic_item};
 pub use crate::test_db::{POSTGRES_URL_VAR, TestDb};

@@ -76,6 +76,11 @@ const PRODUCTS: &[(&str, &str, i64)] = &[
     ("HBT-TWL-3", "纯棉毛巾 3 条装", 3990),
 ];
 
+/// The external id of order `n` of batch `batch` in the crash-safety story and its child process.
+pub fn crash_external_id(batch: u32, n: u32) -> String {
+    format!("B{batch:04}-{n:02}")
+}
+
 /// The SKU codes synthetic orders use.
 pub fn product_codes() -> impl Iterator<Item = &'static str> {
     PRODUCTS.iter().map(|it| it.0)

@@ -3,71 +3,47 @@
 //! exactly once and whole, and nothing may be half-written.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use app::Stream;
 use domain::{ChannelKind, ExternalId};
-use test_support::{Rng, TestDb, synthetic_item};
+use test_support::{Rng, TestDb, crash_external_id, synthetic_item};
 
-use crate::stories::{T0, batch};
+use crate::stories::T0;
 
-/// Set in the child's environment to the database URL; the child's entry point runs only then.
-const CHILD_VAR: &str = "ORDERHUB_CRASH_CHILD_URL";
 const BATCHES: u32 = 150;
 const PER_BATCH: u32 = 20;
 const KILLS: u32 = 25;
 
-fn external_id(batch: u32, n: u32) -> String {
-    format!("B{batch:04}-{n:02}")
-}
-
-/// The child: ingest from the stored cursor to the end, reporting each commit on stdout.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crash_child_entry() {
-    let Ok(url) = std::env::var(CHILD_VAR) else {
-        return;
-    };
-    let store = store::open(&url).await.unwrap();
-    let shop = store
-        .ensure_shop("crash", ChannelKind::Taobao, "crash test")
-        .await
-        .unwrap()
-        .id;
-    let next: u32 = store
-        .cursor(shop, Stream::Orders)
-        .await
-        .unwrap()
-        .map_or(0, |it| it.parse().unwrap());
-    let mut out = std::io::stdout().lock();
-    for b in next..BATCHES {
-        let items = (0..PER_BATCH)
-            .map(|n| synthetic_item(42, shop, &external_id(b, n), 0, T0))
-            .collect();
-        store
-            .ingest_batch(batch(shop, items, Some(&(b + 1).to_string())))
-            .await
-            .unwrap();
-        writeln!(out, "committed {b}").unwrap();
-        out.flush().unwrap();
-    }
+/// The child, `examples/crash_child.rs`, which `cargo test` builds beside the test binaries.
+fn child_exe() -> std::path::PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let profile = deps.parent().and_then(|it| it.parent()).unwrap();
+    profile
+        .join("examples")
+        .join(format!("crash_child{}", std::env::consts::EXE_SUFFIX))
 }
 
 pub(crate) async fn kill_and_verify(db: &TestDb) {
-    let exe = std::env::current_exe().unwrap();
+    let exe = child_exe();
+    assert!(
+        exe.exists(),
+        "{} is missing: run the suite with cargo test, which builds examples",
+        exe.display()
+    );
     let mut rng = Rng::new(9);
     let mut reported = BTreeSet::new();
     let mut kills = 0;
     loop {
         let mut child = Command::new(&exe)
             .args([
-                "--exact",
-                "crash::crash_child_entry",
-                "--nocapture",
-                "--test-threads=1",
+                db.url(),
+                &BATCHES.to_string(),
+                &PER_BATCH.to_string(),
+                &T0.unix_millis().to_string(),
             ])
-            .env(CHILD_VAR, db.url())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -128,7 +104,7 @@ pub(crate) async fn kill_and_verify(db: &TestDb) {
     );
     for b in 0..BATCHES {
         for n in 0..PER_BATCH {
-            let id = external_id(b, n);
+            let id = crash_external_id(b, n);
             let order = store
                 .find_order(shop, &ExternalId::new(&id).unwrap())
                 .await
