@@ -492,6 +492,26 @@ async fn planned_shipment(
     (id, shipment)
 }
 
+/// A planned shipment claimed by `packer-a`: the order id, the shipment as planned and as claimed.
+async fn claimed_shipment(
+    store: &Arc<dyn Store>,
+    external_id: &str,
+) -> (OrderId, domain::Shipment, domain::Shipment) {
+    let (id, shipment) = planned_shipment(store, external_id).await;
+    let packer = Actor::User("packer-a".to_owned());
+    let claimed = store
+        .apply_shipment_event(
+            shipment.id,
+            shipment.version,
+            &claim("packer-a"),
+            &packer,
+            T0,
+        )
+        .await
+        .unwrap();
+    (id, shipment, claimed)
+}
+
 fn claim(holder: &str) -> ShipmentEvent {
     ShipmentEvent::Claim {
         holder: holder.to_owned(),
@@ -509,18 +529,8 @@ fn ship(holder: &str, shipment: &domain::Shipment) -> ShipmentEvent {
 
 pub(crate) async fn shipping_consumes_and_confirms_once(db: &TestDb) {
     let store = db.open().await;
-    let (id, shipment) = planned_shipment(&store, "SHIP-1").await;
+    let (id, shipment, claimed) = claimed_shipment(&store, "SHIP-1").await;
     let packer = Actor::User("packer-a".to_owned());
-    let claimed = store
-        .apply_shipment_event(
-            shipment.id,
-            shipment.version,
-            &claim("packer-a"),
-            &packer,
-            T0,
-        )
-        .await
-        .unwrap();
     assert_eq!(
         store.load_order(id).await.unwrap().lifecycle.status,
         OrderStatus::InFulfilment
@@ -585,18 +595,8 @@ pub(crate) async fn shipping_consumes_and_confirms_once(db: &TestDb) {
 
 pub(crate) async fn concurrent_ship_exactly_one_wins(db: &TestDb) {
     let store = db.open().await;
-    let (id, shipment) = planned_shipment(&store, "RACE-1").await;
+    let (id, _, claimed) = claimed_shipment(&store, "RACE-1").await;
     let packer = Actor::User("packer-a".to_owned());
-    let claimed = store
-        .apply_shipment_event(
-            shipment.id,
-            shipment.version,
-            &claim("packer-a"),
-            &packer,
-            T0,
-        )
-        .await
-        .unwrap();
     let mut tasks = Vec::new();
     for _ in 0..2 {
         let (store, claimed, packer) = (store.clone(), claimed.clone(), packer.clone());
