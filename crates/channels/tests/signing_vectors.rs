@@ -223,16 +223,18 @@ fn check_douyin_push(vector: &Vector<'_>) {
 
 fn check_wechat(vector: &Vector<'_>) {
     let (token, appid) = (vector.str("token"), vector.str("appid"));
-    let (timestamp, nonce) = (vector.str("timestamp"), vector.str("nonce"));
-    let encrypt = vector.str("encrypt");
-    let signature = vector.str("expected_msg_signature");
+    let push = wechat::Push {
+        timestamp: vector.str("timestamp"),
+        nonce: vector.str("nonce"),
+        msg_signature: vector.str("expected_msg_signature"),
+        encrypt: vector.str("encrypt"),
+    };
     let key = wechat::AesKey::from_encoding_aes_key(vector.str("encoding_aes_key")).unwrap();
     assert_eq!(
-        wechat::msg_signature(token, timestamp, nonce, encrypt),
-        signature
+        wechat::msg_signature(token, push.timestamp, push.nonce, push.encrypt),
+        push.msg_signature
     );
-    let message =
-        wechat::verify_and_decrypt(token, &key, appid, timestamp, nonce, signature, encrypt);
+    let message = wechat::verify_and_decrypt(token, &key, appid, &push);
     assert_eq!(message.as_deref(), Ok(vector.str("expected_plaintext")));
 }
 
@@ -404,10 +406,12 @@ fn wechat_refuses_a_wrong_signature_or_app_and_round_trips() {
             &token,
             &key,
             &appid,
-            &timestamp,
-            "1",
-            &field("expected_msg_signature"),
-            &encrypt
+            &wechat::Push {
+                timestamp: &timestamp,
+                nonce: "1",
+                msg_signature: &field("expected_msg_signature"),
+                encrypt: &encrypt,
+            }
         ),
         Err(VerifyError::Mismatch {
             field: "msg_signature"
@@ -427,7 +431,15 @@ fn wechat_refuses_a_wrong_signature_or_app_and_round_trips() {
     let signature = wechat::msg_signature(&token, &timestamp, &nonce, &sealed);
     assert_eq!(
         wechat::verify_and_decrypt(
-            &token, &key, &appid, &timestamp, &nonce, &signature, &sealed
+            &token,
+            &key,
+            &appid,
+            &wechat::Push {
+                timestamp: &timestamp,
+                nonce: &nonce,
+                msg_signature: &signature,
+                encrypt: &sealed,
+            }
         )
         .as_deref(),
         Ok(message)

@@ -43,7 +43,7 @@ pub struct Request<'a> {
 /// `hmac-sha256` with HMAC-SHA256 keyed with the app secret.
 pub fn sign(app_secret: &str, method: SignMethod, request: &Request<'_>) -> String {
     let secret = app_secret.as_bytes();
-    let parts: [&[u8]; 11] = [
+    let parts: [&[u8]; 12] = [
         secret,
         b"app_key",
         request.app_key.as_bytes(),
@@ -55,8 +55,8 @@ pub fn sign(app_secret: &str, method: SignMethod, request: &Request<'_>) -> Stri
         request.timestamp.as_bytes(),
         b"v",
         API_VERSION.as_bytes(),
+        secret,
     ];
-    let parts = [&parts[..], &[secret]].concat();
     match method {
         SignMethod::Md5 => hex::encode(digest::md5(&parts)),
         SignMethod::HmacSha256 => hex::encode(digest::hmac_sha256(secret, &parts)),

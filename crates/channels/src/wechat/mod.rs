@@ -7,5 +7,5 @@
 mod signer;
 
 pub use self::signer::{
-    AesKey, InvalidAesKey, decrypt, encrypt, msg_signature, verify_and_decrypt,
+    AesKey, InvalidAesKey, Push, decrypt, encrypt, msg_signature, verify_and_decrypt,
 };

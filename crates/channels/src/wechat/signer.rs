@@ -58,32 +58,41 @@ impl std::fmt::Debug for AesKey {
     }
 }
 
+/// What a push in safe mode carries: `timestamp`, `nonce` and `msg_signature` from the query string,
+/// `encrypt` from the body's `Encrypt` (JSON or XML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Push<'a> {
+    pub timestamp: &'a str,
+    pub nonce: &'a str,
+    pub msg_signature: &'a str,
+    pub encrypt: &'a str,
+}
+
 /// The `msg_signature` of a pushed message: SHA-1 over the token, timestamp, nonce and the `Encrypt`
 /// text, sorted as byte strings and joined with no separators, in lower-case hex.
 pub fn msg_signature(token: &str, timestamp: &str, nonce: &str, encrypt: &str) -> String {
-    let mut parts = [token, timestamp, nonce, encrypt];
-    parts.sort_unstable();
-    hex::encode(digest::sha1(&parts.map(str::as_bytes)))
+    hex::encode(sorted_sha1([token, timestamp, nonce, encrypt]))
 }
 
-/// Checks `msg_signature` (in constant time) and only then decrypts `encrypt` ([`decrypt`]), returning
-/// the message (XML or JSON text) addressed to `appid`.
+fn sorted_sha1(mut parts: [&str; 4]) -> [u8; 20] {
+    parts.sort_unstable();
+    digest::sha1(&parts.map(str::as_bytes))
+}
+
+/// Checks the push's `msg_signature` against [`msg_signature`] (in constant time, either hex case
+/// accepted) and only then decrypts its `encrypt` ([`decrypt`]), returning the message (XML or JSON
+/// text) addressed to `appid`.
 pub fn verify_and_decrypt(
     token: &str,
     key: &AesKey,
     appid: &str,
-    timestamp: &str,
-    nonce: &str,
-    msg_signature_param: &str,
-    encrypt: &str,
+    push: &Push<'_>,
 ) -> Result<String, VerifyError> {
     const FIELD: &str = "msg_signature";
-    let received = digest::decode_hex(FIELD, msg_signature_param, 20, "40 hex digits (a SHA-1)")?;
-    let mut parts = [token, timestamp, nonce, encrypt];
-    parts.sort_unstable();
-    let computed = digest::sha1(&parts.map(str::as_bytes));
+    let received = digest::decode_hex(FIELD, push.msg_signature, 20, "40 hex digits (a SHA-1)")?;
+    let computed = sorted_sha1([token, push.timestamp, push.nonce, push.encrypt]);
     digest::check_digest(FIELD, &received, &computed)?;
-    decrypt(key, appid, encrypt)
+    decrypt(key, appid, push.encrypt)
 }
 
 /// Decrypts the `Encrypt` text: base64, then AES-256-CBC with the key and its first 16 bytes as IV,
@@ -101,8 +110,8 @@ pub fn decrypt(key: &AesKey, appid: &str, encrypt: &str) -> Result<String, Verif
     }
     let plain = cbc::Decryptor::<Aes256>::new(&key.0.into(), &key.iv().into())
         .decrypt_padded_mut::<NoPadding>(&mut buffer)
-        .map_err(|_| undecryptable("the ciphertext is not a whole number of AES blocks"))?;
-    let pad = usize::from(plain[plain.len() - 1]);
+        .map_err(|_| undecryptable("the ciphertext does not fill whole AES blocks"))?;
+    let pad = plain.last().map_or(0, |&last| usize::from(last));
     if !(1..=PAD_BLOCK).contains(&pad)
         || plain[plain.len() - pad..]
             .iter()
@@ -119,7 +128,8 @@ pub fn decrypt(key: &AesKey, appid: &str, encrypt: &str) -> Result<String, Verif
     let Some((len, rest)) = rest.split_first_chunk::<4>() else {
         return Err(undecryptable("the plaintext has no message length"));
     };
-    let len = u32::from_be_bytes(*len) as usize;
+    // On a 16-bit target a length past usize::MAX simply runs past the plaintext.
+    let len = usize::try_from(u32::from_be_bytes(*len)).unwrap_or(usize::MAX);
     let Some((message, found_appid)) = rest.split_at_checked(len) else {
         return Err(undecryptable("the message length runs past the plaintext"));
     };
