@@ -10,6 +10,7 @@ mod ids;
 mod ingest;
 mod money;
 mod order;
+pub mod routing;
 mod shipment;
 mod shop;
 mod sku;
