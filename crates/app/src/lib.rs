@@ -6,14 +6,18 @@
 
 mod clock;
 mod error;
+mod route;
 mod screen;
 mod store;
 
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
+pub use crate::route::{
+    ChangedDecision, ReplayReport, RouteReport, Router, catalog_of, replay, route_pending,
+};
 pub use crate::screen::{AddressCheck, ScreenReport, rescreen_held, screen};
 pub use crate::store::{
-    EventRecord, IngestBatch, IngestItem, IngestReport, NewReject, NewShipment, OrderQuery,
-    OrderSummary, OutboxItem, RawDocument, Reject, SkuDefinition, StockRequest, Store, Stream,
-    UnknownSku,
+    DecisionRecord, EventRecord, IngestBatch, IngestItem, IngestReport, NewReject, NewShipment,
+    OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision, RoutingBatch,
+    SkuDefinition, StockRequest, Store, StoredDecision, Stream, UnknownSku,
 };

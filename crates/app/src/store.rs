@@ -120,6 +120,8 @@ pub struct EventRecord {
     pub at: Timestamp,
     pub before: String,
     pub after: String,
+    /// Why, when a person said (a hold released with a note).
+    pub note: String,
 }
 
 /// Reserve `quantity` of `sku` in `warehouse` for one order line.
@@ -137,6 +139,53 @@ pub struct NewShipment {
     pub warehouse: WarehouseCode,
     pub carrier: Option<String>,
     pub lines: Vec<ShipmentLine>,
+    /// Orders with this key (one buyer and address) may join the shipment while it is unclaimed.
+    pub merge_key: Option<String>,
+}
+
+/// A routing decision as recorded: the outcome and every input besides the order and the rules, so
+/// that replaying a rule set sees exactly what the decision saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRecord {
+    /// The rule set's stored version (0 when the rules were not stored).
+    pub rule_set: u32,
+    pub local_time: domain::routing::LocalTime,
+    /// Hold reasons a person had released, which rules did not hold again.
+    pub waived: Vec<domain::HoldReason>,
+    /// `StockSnapshot::encode` of the order's SKUs.
+    pub stock: String,
+    /// `Decision::encode`.
+    pub outcome: String,
+    pub explanation: String,
+}
+
+/// A recorded decision of one order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDecision {
+    pub id: i64,
+    pub order: OrderId,
+    pub at: Timestamp,
+    pub record: DecisionRecord,
+}
+
+/// One order's decision to write: the lifecycle events it implies (allocate, holds, an out-of-stock
+/// release) and its record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutedDecision {
+    pub order: OrderId,
+    pub expected_version: u64,
+    pub events: Vec<OrderEvent>,
+    pub record: DecisionRecord,
+}
+
+/// A routing pass's writes, all or nothing: decisions, reservations (line 0 is a gift) and shipments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingBatch {
+    pub decisions: Vec<RoutedDecision>,
+    pub reservations: Vec<(OrderId, StockRequest)>,
+    pub shipments: Vec<NewShipment>,
+    pub actor: Actor,
+    pub at: Timestamp,
 }
 
 /// A claimed outbox row, to deliver at least once.
@@ -193,6 +242,27 @@ pub struct SkuDefinition {
     pub code: SkuCode,
     pub name: String,
     pub components: Vec<domain::Component>,
+    /// What routing needs to know of it.
+    pub category: String,
+    pub weight_grams: u32,
+    /// Bonded (cross-border) goods: shipped only from a bonded warehouse.
+    pub bonded: bool,
+    pub presale: bool,
+}
+
+impl SkuDefinition {
+    /// A plain SKU with no routing attributes.
+    pub fn plain(code: SkuCode, name: &str) -> SkuDefinition {
+        SkuDefinition {
+            code,
+            name: name.to_owned(),
+            components: Vec::new(),
+            category: String::new(),
+            weight_grams: 0,
+            bonded: false,
+            presale: false,
+        }
+    }
 }
 
 /// A shop's SKU key that no mapping covers yet, and how many open orders wait on it.
@@ -272,6 +342,8 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// Every SKU and mapping, for resolving lines.
     async fn sku_map(&self) -> Result<domain::SkuMap>;
+    /// Every SKU with its attributes and components: routing's catalogue.
+    async fn catalog(&self) -> Result<Vec<SkuDefinition>>;
     /// Sets which of our SKUs each line of an order is (`None`: unknown).
     async fn set_line_skus(&self, order: OrderId, skus: &[(u32, Option<SkuCode>)]) -> Result<()>;
     /// Keys of lines without a SKU in orders not yet shipped, cancelled or completed, per shop, with the
@@ -288,11 +360,44 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Order>;
+    /// Releases one hold (or all with `None`) with a person's note, kept in the event log.
+    async fn release_hold(
+        &self,
+        id: OrderId,
+        expected_version: u64,
+        reason: Option<domain::HoldReason>,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Order>;
+    /// Orders by id, in the order asked; an unknown id is [`crate::Error::NotFound`].
+    async fn load_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>>;
+    /// Writes a routing pass: each order's events (at its expected version) and decision record, the
+    /// reservations and the shipments — a shipment with a merge key joins an unclaimed one with the
+    /// same key, warehouse and carrier. All or nothing: a shortage or a changed order fails the batch.
+    /// Returns the shipments created or joined.
+    async fn apply_routing(&self, batch: &RoutingBatch) -> Result<Vec<ShipmentId>>;
+    /// The decisions recorded for an order, oldest first.
+    async fn decisions(&self, order: OrderId) -> Result<Vec<StoredDecision>>;
+    /// Each order's latest decision taken at or after `since`, by order id after `after`.
+    async fn latest_decisions(
+        &self,
+        since: Timestamp,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<StoredDecision>>;
+    /// Stores a rule set's text as a new version, with an event, unless it equals the latest; returns
+    /// the version that holds it.
+    async fn save_rule_set(&self, body: &str, actor: &Actor, at: Timestamp) -> Result<u32>;
+    /// A stored rule set (the latest with `None`): version and text.
+    async fn rule_set(&self, version: Option<u32>) -> Result<Option<(u32, String)>>;
     /// The order's event log, oldest first.
     async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>>;
 
     async fn put_warehouse(&self, warehouse: &Warehouse) -> Result<()>;
     async fn stock_level(&self, warehouse: &WarehouseCode, sku: &SkuCode) -> Result<StockLevel>;
+    /// Every stock row: what routing plans from.
+    async fn stock_levels(&self) -> Result<Vec<(WarehouseCode, SkuCode, StockLevel)>>;
     /// Goods arrived: on hand grows, with a ledger row.
     async fn receive_stock(
         &self,

@@ -263,11 +263,7 @@ async fn bench_import(rows: u64, out: &std::path::Path) -> anyhow::Result<()> {
         .ensure_shop("bench-csv", ChannelKind::Tmall, "bench")
         .await?;
     for code in test_support::product_codes() {
-        let sku = app::SkuDefinition {
-            code: domain::SkuCode::new(code)?,
-            name: code.to_owned(),
-            components: Vec::new(),
-        };
+        let sku = app::SkuDefinition::plain(domain::SkuCode::new(code)?, code);
         store.put_sku(&sku).await?;
     }
     let (mapping, key) = crate::import::profile("taobao", None)?;

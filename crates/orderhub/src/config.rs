@@ -21,6 +21,56 @@ pub(crate) struct Config {
     /// Our SKUs; a combo lists its components.
     #[serde(default)]
     pub(crate) skus: Vec<SkuConfig>,
+    /// The carriers warehouses hand parcels to.
+    #[serde(default)]
+    pub(crate) carriers: Vec<CarrierConfig>,
+    #[serde(default)]
+    pub(crate) routing: RoutingConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CarrierConfig {
+    /// A short code, e.g. `SF`, `ZTO`, `JD`.
+    pub(crate) code: String,
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoutingConfig {
+    /// The rule file, relative to the configuration file; without one, the seed rules.
+    pub(crate) rules: Option<PathBuf>,
+    /// A split never leaves a shipment worth less than this, in yuan.
+    #[serde(default)]
+    pub(crate) min_shipment_value: f64,
+    /// The seller's time zone as minutes east of UTC, for time-of-day rules (China: 480).
+    #[serde(default = "china")]
+    pub(crate) utc_offset_minutes: i32,
+    /// Which fields, besides the shop, must match for orders to share a shipment.
+    #[serde(default = "merge_keys")]
+    pub(crate) merge_keys: Vec<String>,
+}
+
+fn china() -> i32 {
+    480
+}
+
+fn merge_keys() -> Vec<String> {
+    ["buyer", "receiver_name", "phone", "address"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+impl Default for RoutingConfig {
+    fn default() -> RoutingConfig {
+        RoutingConfig {
+            rules: None,
+            min_shipment_value: 0.0,
+            utc_offset_minutes: china(),
+            merge_keys: merge_keys(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +80,16 @@ pub(crate) struct SkuConfig {
     pub(crate) name: String,
     #[serde(default)]
     pub(crate) components: Vec<ComponentConfig>,
+    #[serde(default)]
+    pub(crate) category: String,
+    #[serde(default)]
+    pub(crate) weight_grams: u32,
+    /// Bonded (cross-border) goods ship only from a warehouse with the `bonded` capability.
+    #[serde(default)]
+    pub(crate) bonded: bool,
+    /// On presale: ships apart from goods in stock.
+    #[serde(default)]
+    pub(crate) presale: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +129,12 @@ pub(crate) struct WarehouseConfig {
     /// Whether reservations may exceed what is on hand.
     #[serde(default)]
     pub(crate) allow_oversell: bool,
+    /// What it can handle, e.g. `bonded`, `cold_chain`.
+    #[serde(default)]
+    pub(crate) capabilities: Vec<String>,
+    /// Codes of the carriers it uses, its default first.
+    #[serde(default)]
+    pub(crate) carriers: Vec<String>,
 }
 
 /// The example printed by `orderhub config example`; a test parses it.
@@ -92,42 +158,106 @@ code = "douyin-main"
 channel = "douyin"
 name = "抖音小店"
 
+# The carriers warehouses hand parcels to (code and name); rules and warehouses name them by code.
+[[carriers]]
+code = "SF"
+name = "顺丰速运"
+
+[[carriers]]
+code = "ZTO"
+name = "中通快递"
+
+[[carriers]]
+code = "YTO"
+name = "圆通速递"
+
+[[carriers]]
+code = "STO"
+name = "申通快递"
+
+[[carriers]]
+code = "YUNDA"
+name = "韵达快递"
+
+[[carriers]]
+code = "JD"
+name = "京东物流"
+
+[[carriers]]
+code = "EMS"
+name = "中国邮政 EMS"
+
+[[carriers]]
+code = "JT"
+name = "极兔速递 (J&T)"
+
+[[carriers]]
+code = "DBL"
+name = "德邦快递 (Deppon)"
+
 # One [[warehouses]] table per warehouse. `kind` is own, 3pl, bonded or overseas; `area_code` is the
-# six-digit administrative code of its district.
+# six-digit administrative code of its district (routing ranks warehouses by distance from it);
+# `capabilities` are what it can handle (bonded goods need `bonded`); `carriers` its default first.
 [[warehouses]]
 code = "JX01"
 name = "嘉兴仓"
 kind = "own"
 area_code = "330402"
 allow_oversell = false
+carriers = ["YTO", "ZTO", "SF"]
 
 [[warehouses]]
 code = "GZ01"
 name = "广州仓"
 kind = "own"
 area_code = "440106"
+carriers = ["ZTO", "SF", "JD"]
 
 [[warehouses]]
 code = "BS01"
 name = "保税仓"
 kind = "bonded"
 area_code = "330206"
+capabilities = ["bonded"]
+carriers = ["EMS", "SF"]
 
 # Our SKUs. A shop's line maps to one by its seller code (商家编码) when that equals our code, or by
 # `orderhub skus map`; a combo (kit) lists its components, listed after them. Orders with a line
 # that maps to nothing wait on hold ("unknown SKU"); `orderhub skus unknown` lists those keys.
+# Routing uses `category`, `weight_grams`, `bonded` (cross-border goods) and `presale`.
 [[skus]]
 code = "TEA-LJ-250"
 name = "西湖龙井 250g 礼盒"
+category = "茶叶"
+weight_grams = 400
 
 [[skus]]
 code = "CUP-GL-01"
 name = "双层玻璃杯 350ml"
+category = "茶具"
+weight_grams = 300
+
+[[skus]]
+code = "MILK-AU-900"
+name = "澳洲婴儿奶粉 900g (跨境)"
+category = "母婴"
+weight_grams = 1100
+bonded = true
 
 [[skus]]
 code = "SET-GIFT-A"
 name = "茶具礼盒套装 A 款"
+category = "礼盒"
 components = [{ sku = "TEA-LJ-250", quantity = 1 }, { sku = "CUP-GL-01", quantity = 2 }]
+
+# Routing: the rule file (relative to this file; `orderhub rules example` prints the seed rules,
+# used when no file is named), the smallest shipment a split may leave (yuan), the seller's time
+# zone for time-of-day rules, and which fields must match for orders to share one parcel.
+[routing]
+# rules = "rules.toml"
+min_shipment_value = 0
+utc_offset_minutes = 480
+merge_keys = ["buyer", "receiver_name", "phone", "address"]
 "#;
 
 const DEFAULT: &str = "[store]\nurl = \"sqlite://data/orderhub.db\"\n";
@@ -173,7 +303,72 @@ impl Config {
                 );
             }
         }
+        let carriers: Vec<&str> = config.carriers.iter().map(|it| it.code.as_str()).collect();
+        for warehouse in &config.warehouses {
+            for carrier in &warehouse.carriers {
+                if !carriers.contains(&carrier.as_str()) {
+                    bail!(
+                        "warehouse {:?}: carrier {carrier:?} is not in [[carriers]] ({})",
+                        warehouse.code,
+                        carriers.join(", ")
+                    );
+                }
+            }
+        }
+        for key in &config.routing.merge_keys {
+            if !["buyer", "receiver_name", "phone", "address"].contains(&key.as_str()) {
+                bail!(
+                    "routing.merge_keys: unknown key {key:?} (buyer, receiver_name, phone, address)"
+                );
+            }
+        }
         Ok(config)
+    }
+
+    /// The warehouses and routing settings as routing sees them.
+    pub(crate) fn network(&self) -> anyhow::Result<domain::routing::Network> {
+        let mut warehouses = Vec::new();
+        for w in &self.warehouses {
+            warehouses.push(domain::routing::WarehouseSpec {
+                code: domain::WarehouseCode::new(&w.code)?,
+                area_code: w.area_code.clone(),
+                capabilities: w.capabilities.iter().cloned().collect(),
+                carriers: w.carriers.clone(),
+                allow_oversell: w.allow_oversell,
+            });
+        }
+        Ok(domain::routing::Network {
+            warehouses,
+            min_shipment_minor: (self.routing.min_shipment_value * 100.0).round() as i64,
+        })
+    }
+
+    pub(crate) fn carrier_codes(&self) -> std::collections::BTreeSet<String> {
+        self.carriers.iter().map(|it| it.code.clone()).collect()
+    }
+
+    pub(crate) fn merge_keys(&self) -> domain::routing::MergeKeys {
+        let has = |key: &str| self.routing.merge_keys.iter().any(|it| it == key);
+        domain::routing::MergeKeys {
+            buyer: has("buyer"),
+            receiver_name: has("receiver_name"),
+            phone: has("phone"),
+            address: has("address"),
+        }
+    }
+
+    /// The rule file's text: the configured file (relative to `base`, the configuration's folder) or
+    /// the seed rules.
+    pub(crate) fn rules_text(&self, base: &Path) -> anyhow::Result<(String, String)> {
+        match &self.routing.rules {
+            Some(path) => {
+                let path = base.join(path);
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading rules {}", path.display()))?;
+                Ok((text, path.display().to_string()))
+            }
+            None => Ok((rules::SEED.to_owned(), "the seed rules".to_owned())),
+        }
     }
 
     /// Creates the configured shops and warehouses in the store (existing ones are kept or updated).
@@ -195,6 +390,10 @@ impl Config {
                 code: domain::SkuCode::new(&sku.code)?,
                 name: sku.name.clone(),
                 components,
+                category: sku.category.clone(),
+                weight_grams: sku.weight_grams,
+                bonded: sku.bonded,
+                presale: sku.presale,
             };
             store
                 .put_sku(&definition)
@@ -258,7 +457,8 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["JX01", "GZ01", "BS01"]
         );
-        assert_eq!(config.skus[2].components.len(), 2);
+        assert_eq!(config.skus[3].components.len(), 2);
+        assert_eq!(config.carriers.len(), 9);
     }
 
     #[test]

@@ -498,11 +498,7 @@ mod tests {
             .await
             .unwrap();
         for code in ["TEA-LJ-250", "CUP-GL-01"] {
-            let sku = app::SkuDefinition {
-                code: domain::SkuCode::new(code).unwrap(),
-                name: code.to_owned(),
-                components: Vec::new(),
-            };
+            let sku = app::SkuDefinition::plain(domain::SkuCode::new(code).unwrap(), code);
             store.put_sku(&sku).await.unwrap();
         }
         let (mapping, key) = profile("taobao", None).unwrap();

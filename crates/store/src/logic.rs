@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use app::{Error, IngestBatch, IngestReport, NewShipment, Result, StockRequest};
+use app::{Error, IngestBatch, IngestReport, NewShipment, Result, RoutingBatch, StockRequest};
 use domain::{
-    Actor, IngestDecision, Lifecycle, LineProgress, Order, OrderEffect, OrderEvent, OrderStatus,
-    Quantity, Revision, Shipment, ShipmentEffect, ShipmentEvent, ShipmentId, ShipmentLine,
-    ShipmentStatus, StockMoveKind, Timestamp, content_hash, decide_ingest, platform_events,
+    Actor, IngestDecision, Lifecycle, LineProgress, Order, OrderEffect, OrderEvent, OrderId,
+    OrderStatus, Quantity, Revision, Shipment, ShipmentEffect, ShipmentEvent, ShipmentId,
+    ShipmentLine, ShipmentStatus, StockMoveKind, Timestamp, content_hash, decide_ingest,
+    platform_events,
 };
 
 use crate::rows::{LineRow, OrderRow, ShipmentRow, holds_text};
@@ -169,6 +170,7 @@ async fn apply_revision<T: Tx>(
             at,
             before,
             after,
+            note: "",
         })
         .await?;
         lifecycle = next;
@@ -194,6 +196,7 @@ async fn apply_revision<T: Tx>(
         at,
         before,
         after,
+        note: "",
     })
     .await
 }
@@ -267,6 +270,19 @@ pub(crate) async fn apply_order_event<T: Tx>(
     actor: &Actor,
     at: Timestamp,
 ) -> Result<Order> {
+    apply_noted_event(tx, id, expected_version, event, "", actor, at).await
+}
+
+/// Applies one lifecycle event with a person's note kept in the event log.
+pub(crate) async fn apply_noted_event<T: Tx>(
+    tx: &mut T,
+    id: i64,
+    expected_version: u64,
+    event: OrderEvent,
+    note: &str,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<Order> {
     let order = load_order(tx, id).await?;
     if order.version != expected_version {
         return Err(Error::Conflict(format!(
@@ -276,31 +292,213 @@ pub(crate) async fn apply_order_event<T: Tx>(
     }
     let (next, effects) = order.lifecycle.apply(event)?;
     apply_order_effects(tx, id, &effects, at).await?;
-    write_lifecycle(
-        tx,
+    let change = Change {
         id,
-        order.version,
-        &order.lifecycle,
-        &next,
-        &event.encode(),
-        actor,
-        at,
-    )
-    .await?;
+        version: order.version,
+        before: &order.lifecycle,
+        next: &next,
+    };
+    write_lifecycle(tx, change, &event.encode(), note, actor, at).await?;
     load_order(tx, id).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn write_lifecycle<T: Tx>(
+pub(crate) async fn load_orders<T: Tx>(tx: &mut T, ids: &[OrderId]) -> Result<Vec<Order>> {
+    let mut orders = Vec::with_capacity(ids.len());
+    for id in ids {
+        orders.push(load_order(tx, id.0).await?);
+    }
+    Ok(orders)
+}
+
+/// Writes a routing pass: events and decision records first (each order at its expected version),
+/// then reservations (all or nothing), then shipments, joining an unclaimed shipment of the same
+/// merge key, warehouse and carrier where there is one.
+pub(crate) async fn apply_routing<T: Tx>(
     tx: &mut T,
+    batch: &RoutingBatch,
+) -> Result<Vec<ShipmentId>> {
+    let at = batch.at;
+    for decided in &batch.decisions {
+        let id = decided.order.0;
+        let order = load_order(tx, id).await?;
+        if order.version != decided.expected_version {
+            return Err(Error::Conflict(format!(
+                "order {id} is at version {}, not {}",
+                order.version, decided.expected_version
+            )));
+        }
+        let mut lifecycle = order.lifecycle;
+        for (version, event) in (order.version..).zip(&decided.events) {
+            let (next, effects) = lifecycle.apply(*event)?;
+            apply_order_effects(tx, id, &effects, at).await?;
+            let change = Change {
+                id,
+                version,
+                before: &lifecycle,
+                next: &next,
+            };
+            write_lifecycle(tx, change, &event.encode(), "", &batch.actor, at).await?;
+            lifecycle = next;
+        }
+        tx.insert_decision(id, at, &decided.record).await?;
+    }
+    for (order, request) in &batch.reservations {
+        reserve_stock(tx, order.0, std::slice::from_ref(request), at).await?;
+    }
+    let mut shipments = Vec::with_capacity(batch.shipments.len());
+    for new in &batch.shipments {
+        let target = match &new.merge_key {
+            Some(key) => {
+                tx.find_merge_target(key, new.warehouse.as_str(), new.carrier.as_deref())
+                    .await?
+            }
+            None => None,
+        };
+        let id = match target {
+            Some(id) => {
+                join_shipment(tx, id, new, at).await?;
+                id
+            }
+            None => {
+                let shipment = create_shipment(tx, new, at).await?;
+                if let Some(key) = &new.merge_key {
+                    tx.set_merge_key(shipment.id.0, key).await?;
+                }
+                shipment.id.0
+            }
+        };
+        shipments.push(ShipmentId(id));
+    }
+    Ok(shipments)
+}
+
+/// Adds lines of another order of the same buyer and address to an unclaimed shipment.
+async fn join_shipment<T: Tx>(tx: &mut T, id: i64, new: &NewShipment, at: Timestamp) -> Result<()> {
+    let Some(mut row) = tx.lock_shipment(id).await? else {
+        return Err(Error::NotFound(format!("shipment {id}")));
+    };
+    plan_lines(tx, id, &new.lines).await?;
+    let version = row.version;
+    row.version += 1;
+    if !tx.update_shipment(&row, version).await? {
+        return Err(Error::Conflict(format!(
+            "shipment {id} changed concurrently"
+        )));
+    }
+    let orders: BTreeSet<i64> = new.lines.iter().map(|it| it.order.0).collect();
+    let note = orders
+        .iter()
+        .map(|it| format!("order {it}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tx.append_event(NewEvent {
+        subject_kind: "shipment",
+        subject_id: id,
+        kind: "merge",
+        actor: "system",
+        at,
+        before: &row.status,
+        after: &row.status,
+        note: &note,
+    })
+    .await
+}
+
+/// Counts lines planned into a shipment and writes them; no line beyond its quantity.
+async fn plan_lines<T: Tx>(tx: &mut T, shipment_id: i64, lines: &[ShipmentLine]) -> Result<()> {
+    for line in lines {
+        let progress = line_progress(tx, line.order.0, line.line_no).await?;
+        let next = progress.plan(line.quantity)?;
+        tx.set_line_counts(
+            line.order.0,
+            i64::from(line.line_no),
+            i64::from(next.planned),
+            i64::from(next.shipped),
+        )
+        .await?;
+        tx.insert_shipment_line(
+            shipment_id,
+            line.order.0,
+            i64::from(line.line_no),
+            i64::from(line.quantity.get()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An order leaves its unclaimed shipments (it was cancelled or held again): its lines are unplanned,
+/// and a shipment left without lines is voided. Claimed shipments are fulfilment's to intercept.
+async fn leave_shipments<T: Tx>(tx: &mut T, order_id: i64, at: Timestamp) -> Result<()> {
+    for shipment_id in tx.allocated_shipments_of(order_id).await? {
+        let Some(mut row) = tx.lock_shipment(shipment_id).await? else {
+            continue;
+        };
+        for (line_no, quantity) in tx.remove_order_lines(shipment_id, order_id).await? {
+            let progress = line_progress(tx, order_id, line_no as u32).await?;
+            let n = u32::try_from(quantity)
+                .ok()
+                .and_then(|n| Quantity::new(n).ok())
+                .ok_or_else(|| Error::Storage(format!("shipment line of {quantity}")))?;
+            let next = progress.unplan(n)?;
+            tx.set_line_counts(
+                order_id,
+                line_no,
+                i64::from(next.planned),
+                i64::from(next.shipped),
+            )
+            .await?;
+        }
+        let empty = tx.shipment_lines(shipment_id).await?.is_empty();
+        let before = row.status.clone();
+        if empty {
+            row.status = ShipmentStatus::Voided.as_str().to_owned();
+        }
+        let version = row.version;
+        row.version += 1;
+        if !tx.update_shipment(&row, version).await? {
+            return Err(Error::Conflict(format!(
+                "shipment {shipment_id} changed concurrently"
+            )));
+        }
+        let note = format!("order {order_id} left");
+        tx.append_event(NewEvent {
+            subject_kind: "shipment",
+            subject_id: shipment_id,
+            kind: if empty { "void" } else { "unmerge" },
+            actor: "system",
+            at,
+            before: &before,
+            after: &row.status,
+            note: &note,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// The lifecycle change of one order: from `before` at `version` to `next`.
+struct Change<'a> {
     id: i64,
     version: u64,
-    before: &Lifecycle,
-    next: &Lifecycle,
+    before: &'a Lifecycle,
+    next: &'a Lifecycle,
+}
+
+async fn write_lifecycle<T: Tx>(
+    tx: &mut T,
+    change: Change<'_>,
     kind: &str,
+    note: &str,
     actor: &Actor,
     at: Timestamp,
 ) -> Result<()> {
+    let Change {
+        id,
+        version,
+        before,
+        next,
+    } = change;
     if !tx
         .set_lifecycle(
             id,
@@ -322,6 +520,7 @@ async fn write_lifecycle<T: Tx>(
         at,
         before: before.status.as_str(),
         after: next.status.as_str(),
+        note,
     })
     .await
 }
@@ -335,6 +534,7 @@ async fn apply_order_effects<T: Tx>(
     for effect in effects {
         match effect {
             OrderEffect::ReleaseStock => {
+                leave_shipments(tx, order_id, at).await?;
                 release_stock(tx, order_id, at).await?;
             }
             // Reservation is its own step (`reserve_stock`) decided by routing; interception and
@@ -480,24 +680,7 @@ pub(crate) async fn create_shipment<T: Tx>(
         created_at: at.unix_millis(),
     };
     let id = tx.insert_shipment(&row).await?;
-    for line in &new.lines {
-        let progress = line_progress(tx, line.order.0, line.line_no).await?;
-        let next = progress.plan(line.quantity)?;
-        tx.set_line_counts(
-            line.order.0,
-            i64::from(line.line_no),
-            i64::from(next.planned),
-            i64::from(next.shipped),
-        )
-        .await?;
-        tx.insert_shipment_line(
-            id,
-            line.order.0,
-            i64::from(line.line_no),
-            i64::from(line.quantity.get()),
-        )
-        .await?;
-    }
+    plan_lines(tx, id, &new.lines).await?;
     tx.append_event(NewEvent {
         subject_kind: "shipment",
         subject_id: id,
@@ -506,6 +689,7 @@ pub(crate) async fn create_shipment<T: Tx>(
         at,
         before: "",
         after: ShipmentStatus::Allocated.as_str(),
+        note: "",
     })
     .await?;
     load_shipment(tx, id).await
@@ -567,6 +751,7 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
                     )
                     .await?;
                 }
+                settle_gifts(tx, &shipment, StockMoveKind::Release, &reference, at).await?;
             }
             ShipmentEffect::ConfirmToPlatform => {
                 let payload = serde_json::json!({
@@ -591,17 +776,13 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
             let order = load_order(tx, order_id).await?;
             if order.lifecycle.status == OrderStatus::Allocated {
                 let (started, _) = order.lifecycle.apply(OrderEvent::StartFulfilment)?;
-                write_lifecycle(
-                    tx,
-                    order_id,
-                    order.version,
-                    &order.lifecycle,
-                    &started,
-                    "start_fulfilment",
-                    actor,
-                    at,
-                )
-                .await?;
+                let change = Change {
+                    id: order_id,
+                    version: order.version,
+                    before: &order.lifecycle,
+                    next: &started,
+                };
+                write_lifecycle(tx, change, "start_fulfilment", "", actor, at).await?;
             }
         }
     }
@@ -630,6 +811,7 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
         at,
         before: shipment.status.as_str(),
         after: next.status.as_str(),
+        note: "",
     })
     .await?;
     Ok(next)
@@ -684,6 +866,27 @@ async fn settle_line<T: Tx>(
     Ok(())
 }
 
+/// Gifts (reserved on line 0 by routing) leave or stay with the shipment of their order in the
+/// shipment's warehouse.
+async fn settle_gifts<T: Tx>(
+    tx: &mut T,
+    shipment: &Shipment,
+    kind: StockMoveKind,
+    reference: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let orders: BTreeSet<i64> = shipment.lines.iter().map(|it| it.order.0).collect();
+    for order_id in orders {
+        let gifts = tx
+            .reservations(order_id, Some((0, shipment.warehouse.as_str())))
+            .await?;
+        for (_, stock_id, reserved) in gifts {
+            give_back(tx, order_id, 0, stock_id, reserved, kind, reference, at).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The goods of a shipment left: count its lines shipped, consume their reservations in the shipment's
 /// warehouse, and move each order to partially shipped or shipped.
 async fn ship_lines<T: Tx>(
@@ -704,6 +907,7 @@ async fn ship_lines<T: Tx>(
         )
         .await?;
     }
+    settle_gifts(tx, shipment, StockMoveKind::Ship, reference, at).await?;
     let orders: BTreeSet<i64> = shipment.lines.iter().map(|it| it.order.0).collect();
     for order_id in orders {
         let order = load_order(tx, order_id).await?;
@@ -718,17 +922,13 @@ async fn ship_lines<T: Tx>(
             OrderEvent::ShipPart
         };
         let (next, _) = order.lifecycle.apply(event)?;
-        write_lifecycle(
-            tx,
-            order_id,
-            order.version,
-            &order.lifecycle,
-            &next,
-            &event.encode(),
-            actor,
-            at,
-        )
-        .await?;
+        let change = Change {
+            id: order_id,
+            version: order.version,
+            before: &order.lifecycle,
+            next: &next,
+        };
+        write_lifecycle(tx, change, &event.encode(), "", actor, at).await?;
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
-    OrderSummary, OutboxItem, RawDocument, Reject, Result, SkuDefinition, StockRequest, Store,
-    Stream, UnknownSku,
+    OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
+    StockRequest, Store, StoredDecision, Stream, UnknownSku,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_skus",
         include_str!("../migrations/postgres/0003_skus.sql"),
+    ),
+    (
+        "0004_routing",
+        include_str!("../migrations/postgres/0004_routing.sql"),
     ),
 ];
 
@@ -142,6 +146,27 @@ fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
     i: usize,
 ) -> Result<T> {
     r.try_get(i).map_err(db_err)
+}
+
+const DECISION_COLUMNS: &str =
+    "id, order_id, at, rule_set, local_minute, weekday, waived, stock, outcome, explanation";
+
+fn stored_decision(r: &PgRow) -> Result<StoredDecision> {
+    let waived: String = get(r, 6)?;
+    Ok(StoredDecision {
+        id: get(r, 0)?,
+        order: OrderId(get(r, 1)?),
+        at: Timestamp::from_unix_millis(get(r, 2)?),
+        record: crate::rows::decision_record(
+            get(r, 3)?,
+            get(r, 4)?,
+            get(r, 5)?,
+            &waived,
+            get(r, 7)?,
+            get(r, 8)?,
+            get(r, 9)?,
+        )?,
+    })
 }
 
 fn order_row(r: &PgRow) -> Result<OrderRow> {
@@ -597,7 +622,7 @@ impl Tx for PgTx {
     }
 
     async fn append_event(&mut self, e: NewEvent<'_>) -> Result<()> {
-        sqlx::query("insert into events (subject_kind, subject_id, kind, actor, at, before, after) values ($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query("insert into events (subject_kind, subject_id, kind, actor, at, before, after, note) values ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(e.subject_kind)
             .bind(e.subject_id)
             .bind(e.kind)
@@ -605,6 +630,7 @@ impl Tx for PgTx {
             .bind(e.at.unix_millis())
             .bind(e.before)
             .bind(e.after)
+            .bind(e.note)
             .execute(&mut *self.0)
             .await
             .map_err(db_err)?;
@@ -855,6 +881,77 @@ impl Tx for PgTx {
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_decision(
+        &mut self,
+        order_id: i64,
+        at: Timestamp,
+        record: &app::DecisionRecord,
+    ) -> Result<()> {
+        sqlx::query("insert into decisions (order_id, rule_set, at, local_minute, weekday, waived, stock, outcome, explanation) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(order_id)
+            .bind(i64::from(record.rule_set))
+            .bind(at.unix_millis())
+            .bind(i64::from(record.local_time.minute_of_day))
+            .bind(i64::from(record.local_time.weekday))
+            .bind(crate::rows::waived_text(&record.waived))
+            .bind(&record.stock)
+            .bind(&record.outcome)
+            .bind(&record.explanation)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn find_merge_target(
+        &mut self,
+        merge_key: &str,
+        warehouse: &str,
+        carrier: Option<&str>,
+    ) -> Result<Option<i64>> {
+        let row = sqlx::query("select id from shipments where merge_key = $1 and warehouse = $2 and carrier is not distinct from $3 and status = 'allocated' order by id desc limit 1 for update")
+            .bind(merge_key)
+            .bind(warehouse)
+            .bind(carrier)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(|r| get(r, 0)).transpose()
+    }
+
+    async fn set_merge_key(&mut self, shipment_id: i64, merge_key: &str) -> Result<()> {
+        sqlx::query("update shipments set merge_key = $2 where id = $1")
+            .bind(shipment_id)
+            .bind(merge_key)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn allocated_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("select distinct s.id from shipment_lines l join shipments s on s.id = l.shipment_id where l.order_id = $1 and s.status = 'allocated' order by s.id")
+            .bind(order_id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    async fn remove_order_lines(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query("delete from shipment_lines where shipment_id = $1 and order_id = $2 returning line_no, quantity")
+            .bind(shipment_id)
+            .bind(order_id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
     }
 
     async fn insert_outbox(
@@ -1141,9 +1238,17 @@ impl Store for PostgresStore {
                 ));
             }
         }
-        sqlx::query("insert into skus (code, name) values ($1, $2) on conflict (code) do update set name = excluded.name")
+        sqlx::query(
+            "insert into skus (code, name, category, weight_grams, bonded, presale) values ($1, $2, $3, $4, $5, $6) \
+             on conflict (code) do update set name = excluded.name, category = excluded.category, \
+             weight_grams = excluded.weight_grams, bonded = excluded.bonded, presale = excluded.presale",
+        )
             .bind(sku.code.as_str())
             .bind(&sku.name)
+            .bind(&sku.category)
+            .bind(i64::from(sku.weight_grams))
+            .bind(i64::from(sku.bonded))
+            .bind(i64::from(sku.presale))
             .execute(&mut *tx.0)
             .await
             .map_err(db_err)?;
@@ -1215,6 +1320,39 @@ impl Store for PostgresStore {
         build_sku_map(skus, components, keys)
     }
 
+    async fn catalog(&self) -> Result<Vec<SkuDefinition>> {
+        let rows = sqlx::query(
+            "select combo, component, quantity from sku_components order by combo, component",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let components = rows
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let rows = sqlx::query(
+            "select code, name, category, weight_grams, bonded, presale from skus order by code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let skus = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    get(r, 0)?,
+                    get(r, 1)?,
+                    get(r, 2)?,
+                    get(r, 3)?,
+                    get::<i64>(r, 4)? != 0,
+                    get::<i64>(r, 5)? != 0,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        crate::rows::catalog(skus, components)
+    }
+
     async fn set_line_skus(&self, order: OrderId, skus: &[(u32, Option<SkuCode>)]) -> Result<()> {
         let line_nos: Vec<i64> = skus.iter().map(|(it, _)| i64::from(*it)).collect();
         let codes: Vec<Option<&str>> = skus
@@ -1259,8 +1397,135 @@ impl Store for PostgresStore {
         ))
     }
 
+    async fn release_hold(
+        &self,
+        id: OrderId,
+        expected_version: u64,
+        reason: Option<domain::HoldReason>,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Order> {
+        in_tx!(self, |tx| logic::apply_noted_event(
+            &mut tx,
+            id.0,
+            expected_version,
+            OrderEvent::Release(reason),
+            note,
+            actor,
+            at
+        ))
+    }
+
+    async fn load_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>> {
+        in_tx!(self, |tx| logic::load_orders(&mut tx, ids))
+    }
+
+    async fn apply_routing(&self, batch: &RoutingBatch) -> Result<Vec<ShipmentId>> {
+        in_tx!(self, |tx| logic::apply_routing(&mut tx, batch))
+    }
+
+    async fn decisions(&self, order: OrderId) -> Result<Vec<StoredDecision>> {
+        let sql =
+            format!("select {DECISION_COLUMNS} from decisions where order_id = $1 order by id");
+        let rows = sqlx::query(&sql)
+            .bind(order.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(stored_decision).collect()
+    }
+
+    async fn latest_decisions(
+        &self,
+        since: Timestamp,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<StoredDecision>> {
+        let sql = format!(
+            "select {DECISION_COLUMNS} from decisions where id in \
+             (select max(id) from decisions where at >= $1 and order_id > $2 group by order_id) \
+             order by order_id limit $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(since.unix_millis())
+            .bind(after.map_or(0, |it| it.0))
+            .bind(i64::from(limit.min(10_000)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(stored_decision).collect()
+    }
+
+    async fn save_rule_set(&self, body: &str, actor: &Actor, at: Timestamp) -> Result<u32> {
+        let mut tx = self.begin().await?;
+        sqlx::query("lock table rule_sets in exclusive mode")
+            .execute(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        let latest =
+            sqlx::query("select version, body from rule_sets order by version desc limit 1")
+                .fetch_optional(&mut *tx.0)
+                .await
+                .map_err(db_err)?;
+        let latest: Option<(i64, String)> = latest
+            .as_ref()
+            .map(|r| Ok::<_, Error>((get(r, 0)?, get(r, 1)?)))
+            .transpose()?;
+        let version = match latest {
+            Some((version, text)) if text == body => version,
+            latest => {
+                let version = latest.map_or(1, |(v, _)| v + 1);
+                let actor = actor.to_string();
+                sqlx::query("insert into rule_sets (version, body, actor, created_at) values ($1, $2, $3, $4)")
+                    .bind(version)
+                    .bind(body)
+                    .bind(&actor)
+                    .bind(at.unix_millis())
+                    .execute(&mut *tx.0)
+                    .await
+                    .map_err(db_err)?;
+                let after = format!("version {version}");
+                tx.append_event(NewEvent {
+                    subject_kind: "rules",
+                    subject_id: version,
+                    kind: "rules:save",
+                    actor: &actor,
+                    at,
+                    before: "",
+                    after: &after,
+                    note: "",
+                })
+                .await?;
+                version
+            }
+        };
+        tx.commit().await?;
+        u32::try_from(version).map_err(|_| Error::Storage(format!("rule set version {version}")))
+    }
+
+    async fn rule_set(&self, version: Option<u32>) -> Result<Option<(u32, String)>> {
+        let row = match version {
+            Some(v) => {
+                sqlx::query("select version, body from rule_sets where version = $1")
+                    .bind(i64::from(v))
+                    .fetch_optional(&self.pool)
+                    .await
+            }
+            None => {
+                sqlx::query("select version, body from rule_sets order by version desc limit 1")
+                    .fetch_optional(&self.pool)
+                    .await
+            }
+        }
+        .map_err(db_err)?;
+        row.as_ref()
+            .map(|r| Ok((get::<i64>(r, 0)? as u32, get(r, 1)?)))
+            .transpose()
+    }
+
     async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>> {
-        let rows = sqlx::query("select id, subject_kind, subject_id, kind, actor, at, before, after from events where subject_kind = 'order' and subject_id = $1 order by id")
+        let rows = sqlx::query("select id, subject_kind, subject_id, kind, actor, at, before, after, note from events where subject_kind = 'order' and subject_id = $1 order by id")
             .bind(id.0)
             .fetch_all(&self.pool)
             .await
@@ -1276,6 +1541,7 @@ impl Store for PostgresStore {
                     at: Timestamp::from_unix_millis(get(r, 5)?),
                     before: get(r, 6)?,
                     after: get(r, 7)?,
+                    note: get(r, 8)?,
                 })
             })
             .collect()
@@ -1316,6 +1582,29 @@ impl Store for PostgresStore {
             .map(stock_level)
             .transpose()
             .map(|it| it.unwrap_or(StockLevel::EMPTY))
+    }
+
+    async fn stock_levels(&self) -> Result<Vec<(WarehouseCode, SkuCode, StockLevel)>> {
+        let rows = sqlx::query("select warehouse, sku, on_hand, reserved, safety, allow_oversell from stock order by warehouse, sku")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    get(r, 0)?,
+                    get(r, 1)?,
+                    StockLevel {
+                        on_hand: get(r, 2)?,
+                        reserved: get(r, 3)?,
+                        safety: get(r, 4)?,
+                        allow_oversell: get::<i64>(r, 5)? != 0,
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        crate::rows::stock_rows(rows)
     }
 
     async fn receive_stock(

@@ -507,3 +507,89 @@ pub(crate) const UNKNOWN_SKUS: &str = "select o.shop_id, \
     from order_lines l join orders o on o.id = l.order_id \
     where l.sku is null and o.status not in ('shipped', 'completed', 'cancelled') \
     group by 1, 2, 3 order by 5 desc, 1, 3";
+
+/// Waived hold reasons as stored: comma-separated codes.
+pub(crate) fn waived_text(reasons: &[domain::HoldReason]) -> String {
+    reasons
+        .iter()
+        .map(|it| it.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A decision row's columns after its id, order id and time, read back.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decision_record(
+    rule_set: i64,
+    local_minute: i64,
+    weekday: i64,
+    waived: &str,
+    stock: String,
+    outcome: String,
+    explanation: String,
+) -> Result<app::DecisionRecord> {
+    let bad = |what: &str| Error::Storage(format!("decision {what}"));
+    let waived = waived
+        .split(',')
+        .filter(|it| !it.is_empty())
+        .map(|it| domain::HoldReason::parse(it).ok_or_else(|| bad(&format!("hold reason {it:?}"))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(app::DecisionRecord {
+        rule_set: u32::try_from(rule_set).map_err(|_| bad("rule set"))?,
+        local_time: domain::routing::LocalTime {
+            minute_of_day: u16::try_from(local_minute).map_err(|_| bad("local minute"))?,
+            weekday: u8::try_from(weekday).map_err(|_| bad("weekday"))?,
+        },
+        waived,
+        stock,
+        outcome,
+        explanation,
+    })
+}
+
+/// SKUs as stored (code, name, category, weight, bonded, presale) with their components (combo,
+/// component, quantity): the catalogue.
+pub(crate) fn catalog(
+    skus: Vec<(String, String, String, i64, bool, bool)>,
+    components: Vec<(String, String, i64)>,
+) -> Result<Vec<app::SkuDefinition>> {
+    let bad = |what: String| Error::Storage(what);
+    let mut out = Vec::with_capacity(skus.len());
+    for (code, name, category, weight, bonded, presale) in skus {
+        let mut parts = Vec::new();
+        for (_, component, quantity) in components.iter().filter(|(combo, _, _)| *combo == code) {
+            parts.push(domain::Component {
+                sku: domain::SkuCode::new(component).map_err(|e| bad(e.to_string()))?,
+                quantity: u32::try_from(*quantity)
+                    .ok()
+                    .and_then(|n| domain::Quantity::new(n).ok())
+                    .ok_or_else(|| bad(format!("component quantity {quantity}")))?,
+            });
+        }
+        out.push(app::SkuDefinition {
+            code: domain::SkuCode::new(&code).map_err(|e| bad(e.to_string()))?,
+            name,
+            components: parts,
+            category,
+            weight_grams: u32::try_from(weight).map_err(|_| bad(format!("weight {weight}")))?,
+            bonded,
+            presale,
+        });
+    }
+    Ok(out)
+}
+
+/// Stock rows as stored, with their codes checked.
+pub(crate) fn stock_rows(
+    rows: Vec<(String, String, domain::StockLevel)>,
+) -> Result<Vec<(domain::WarehouseCode, domain::SkuCode, domain::StockLevel)>> {
+    rows.into_iter()
+        .map(|(w, s, level)| {
+            Ok((
+                domain::WarehouseCode::new(&w).map_err(|e| Error::Storage(e.to_string()))?,
+                domain::SkuCode::new(&s).map_err(|e| Error::Storage(e.to_string()))?,
+                level,
+            ))
+        })
+        .collect()
+}

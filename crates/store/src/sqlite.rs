@@ -5,8 +5,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
-    OrderSummary, OutboxItem, RawDocument, Reject, Result, SkuDefinition, StockRequest, Store,
-    Stream, UnknownSku,
+    OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
+    StockRequest, Store, StoredDecision, Stream, UnknownSku,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_skus",
         include_str!("../migrations/sqlite/0003_skus.sql"),
+    ),
+    (
+        "0004_routing",
+        include_str!("../migrations/sqlite/0004_routing.sql"),
     ),
 ];
 
@@ -181,6 +185,44 @@ fn start_checkpointer(path: &Path, store: std::sync::Weak<Mutex<Connection>>) ->
         })
         .map_err(|err| Error::Storage(format!("starting the checkpointer: {err}")))?;
     Ok(())
+}
+
+const DECISION_COLUMNS: &str =
+    "id, order_id, at, rule_set, local_minute, weekday, waived, stock, outcome, explanation";
+
+type DecisionParts = (i64, i64, i64, i64, i64, i64, String, String, String, String);
+
+fn decision_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<DecisionParts> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn stored_decision(parts: DecisionParts) -> Result<StoredDecision> {
+    let (id, order, at, rule_set, minute, weekday, waived, stock, outcome, explanation) = parts;
+    Ok(StoredDecision {
+        id,
+        order: OrderId(order),
+        at: Timestamp::from_unix_millis(at),
+        record: crate::rows::decision_record(
+            rule_set,
+            minute,
+            weekday,
+            &waived,
+            stock,
+            outcome,
+            explanation,
+        )?,
+    })
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -524,7 +566,7 @@ impl Tx for SqliteTx<'_> {
     async fn append_event(&mut self, e: NewEvent<'_>) -> Result<()> {
         let mut stmt = self
             .0
-            .prepare_cached("insert into events (subject_kind, subject_id, kind, actor, at, before, after) values (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .prepare_cached("insert into events (subject_kind, subject_id, kind, actor, at, before, after, note) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
             .map_err(db_err)?;
         stmt.execute(params![
             e.subject_kind,
@@ -533,7 +575,8 @@ impl Tx for SqliteTx<'_> {
             e.actor,
             e.at.unix_millis(),
             e.before,
-            e.after
+            e.after,
+            e.note
         ])
         .map_err(db_err)?;
         Ok(())
@@ -782,6 +825,79 @@ impl Tx for SqliteTx<'_> {
             ])
             .map_err(db_err)?;
         Ok(n == 1)
+    }
+
+    async fn insert_decision(
+        &mut self,
+        order_id: i64,
+        at: Timestamp,
+        record: &app::DecisionRecord,
+    ) -> Result<()> {
+        let mut stmt = self
+            .0
+            .prepare_cached("insert into decisions (order_id, rule_set, at, local_minute, weekday, waived, stock, outcome, explanation) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+            .map_err(db_err)?;
+        stmt.execute(params![
+            order_id,
+            record.rule_set,
+            at.unix_millis(),
+            record.local_time.minute_of_day,
+            record.local_time.weekday,
+            crate::rows::waived_text(&record.waived),
+            record.stock,
+            record.outcome,
+            record.explanation
+        ])
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn find_merge_target(
+        &mut self,
+        merge_key: &str,
+        warehouse: &str,
+        carrier: Option<&str>,
+    ) -> Result<Option<i64>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select id from shipments where merge_key = ?1 and warehouse = ?2 and carrier is ?3 and status = 'allocated' order by id desc limit 1")
+            .map_err(db_err)?;
+        stmt.query_row(params![merge_key, warehouse, carrier], |r| r.get(0))
+            .optional()
+            .map_err(db_err)
+    }
+
+    async fn set_merge_key(&mut self, shipment_id: i64, merge_key: &str) -> Result<()> {
+        self.0
+            .prepare_cached("update shipments set merge_key = ?2 where id = ?1")
+            .map_err(db_err)?
+            .execute(params![shipment_id, merge_key])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn allocated_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select distinct s.id from shipment_lines l join shipments s on s.id = l.shipment_id where l.order_id = ?1 and s.status = 'allocated' order by s.id")
+            .map_err(db_err)?;
+        let rows = stmt.query_map([order_id], |r| r.get(0)).map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn remove_order_lines(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("delete from shipment_lines where shipment_id = ?1 and order_id = ?2 returning line_no, quantity")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([shipment_id, order_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
     }
 
     async fn insert_outbox(
@@ -1085,7 +1201,13 @@ impl Store for SqliteStore {
                     return Err(Error::invalid("components", format!("{} is not a known SKU", component.sku)));
                 }
             }
-            tx.0.execute("insert into skus (code, name) values (?1, ?2) on conflict (code) do update set name = excluded.name", params![sku.code.as_str(), sku.name]).map_err(db_err)?;
+            tx.0.execute(
+                "insert into skus (code, name, category, weight_grams, bonded, presale) values (?1, ?2, ?3, ?4, ?5, ?6) \
+                 on conflict (code) do update set name = excluded.name, category = excluded.category, \
+                 weight_grams = excluded.weight_grams, bonded = excluded.bonded, presale = excluded.presale",
+                params![sku.code.as_str(), sku.name, sku.category, sku.weight_grams, sku.bonded, sku.presale],
+            )
+            .map_err(db_err)?;
             tx.0.execute("delete from sku_components where combo = ?1", [sku.code.as_str()]).map_err(db_err)?;
             for component in &sku.components {
                 tx.0.execute(
@@ -1157,6 +1279,40 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn catalog(&self) -> Result<Vec<SkuDefinition>> {
+        self.transact(|tx| {
+            let mut stmt = tx
+                .0
+                .prepare("select combo, component, quantity from sku_components order by combo, component")
+                .map_err(db_err)?;
+            let components = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            let mut stmt = tx
+                .0
+                .prepare("select code, name, category, weight_grams, bonded, presale from skus order by code")
+                .map_err(db_err)?;
+            let skus = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, bool>(4)?,
+                        r.get::<_, bool>(5)?,
+                    ))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            crate::rows::catalog(skus, components)
+        })
+        .await
+    }
+
     async fn set_line_skus(&self, order: OrderId, skus: &[(u32, Option<SkuCode>)]) -> Result<()> {
         let skus = skus.to_vec();
         self.transact(move |tx| {
@@ -1210,11 +1366,140 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn release_hold(
+        &self,
+        id: OrderId,
+        expected_version: u64,
+        reason: Option<domain::HoldReason>,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Order> {
+        let (actor, note) = (actor.clone(), note.to_owned());
+        self.transact(move |tx| {
+            block_on(logic::apply_noted_event(
+                tx,
+                id.0,
+                expected_version,
+                OrderEvent::Release(reason),
+                &note,
+                &actor,
+                at,
+            ))
+        })
+        .await
+    }
+
+    async fn load_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>> {
+        let ids = ids.to_vec();
+        self.transact(move |tx| block_on(logic::load_orders(tx, &ids)))
+            .await
+    }
+
+    async fn apply_routing(&self, batch: &RoutingBatch) -> Result<Vec<ShipmentId>> {
+        let batch = batch.clone();
+        self.transact(move |tx| block_on(logic::apply_routing(tx, &batch)))
+            .await
+    }
+
+    async fn decisions(&self, order: OrderId) -> Result<Vec<StoredDecision>> {
+        self.transact(move |tx| {
+            let sql =
+                format!("select {DECISION_COLUMNS} from decisions where order_id = ?1 order by id");
+            let mut stmt = tx.0.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt.query_map([order.0], decision_parts).map_err(db_err)?;
+            rows.map(|it| it.map_err(db_err).and_then(stored_decision))
+                .collect()
+        })
+        .await
+    }
+
+    async fn latest_decisions(
+        &self,
+        since: Timestamp,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Result<Vec<StoredDecision>> {
+        self.transact(move |tx| {
+            let sql = format!(
+                "select {DECISION_COLUMNS} from decisions where id in \
+                 (select max(id) from decisions where at >= ?1 and order_id > ?2 group by order_id) \
+                 order by order_id limit ?3"
+            );
+            let mut stmt = tx.0.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt
+                .query_map(
+                    params![since.unix_millis(), after.map_or(0, |it| it.0), limit.min(10_000)],
+                    decision_parts,
+                )
+                .map_err(db_err)?;
+            rows.map(|it| it.map_err(db_err).and_then(stored_decision)).collect()
+        })
+        .await
+    }
+
+    async fn save_rule_set(&self, body: &str, actor: &Actor, at: Timestamp) -> Result<u32> {
+        let (body, actor) = (body.to_owned(), actor.to_string());
+        self.transact(move |tx| {
+            let latest: Option<(i64, String)> = tx
+                .0
+                .query_row("select version, body from rule_sets order by version desc limit 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(db_err)?;
+            let version = match latest {
+                Some((version, text)) if text == body => version,
+                latest => {
+                    let version = latest.map_or(1, |(v, _)| v + 1);
+                    tx.0.execute(
+                        "insert into rule_sets (version, body, actor, created_at) values (?1, ?2, ?3, ?4)",
+                        params![version, body, actor, at.unix_millis()],
+                    )
+                    .map_err(db_err)?;
+                    let after = format!("version {version}");
+                    block_on(tx.append_event(NewEvent {
+                        subject_kind: "rules",
+                        subject_id: version,
+                        kind: "rules:save",
+                        actor: &actor,
+                        at,
+                        before: "",
+                        after: &after,
+                        note: "",
+                    }))?;
+                    version
+                }
+            };
+            u32::try_from(version).map_err(|_| Error::Storage(format!("rule set version {version}")))
+        })
+        .await
+    }
+
+    async fn rule_set(&self, version: Option<u32>) -> Result<Option<(u32, String)>> {
+        self.transact(move |tx| {
+            let row: Option<(i64, String)> = match version {
+                Some(v) => tx.0.query_row(
+                    "select version, body from rule_sets where version = ?1",
+                    [v],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                ),
+                None => tx.0.query_row(
+                    "select version, body from rule_sets order by version desc limit 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                ),
+            }
+            .optional()
+            .map_err(db_err)?;
+            Ok(row.map(|(v, body)| (v as u32, body)))
+        })
+        .await
+    }
+
     async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>> {
         self.transact(move |tx| {
             let mut stmt = tx
                 .0
-                .prepare_cached("select id, subject_kind, subject_id, kind, actor, at, before, after from events where subject_kind = 'order' and subject_id = ?1 order by id")
+                .prepare_cached("select id, subject_kind, subject_id, kind, actor, at, before, after, note from events where subject_kind = 'order' and subject_id = ?1 order by id")
                 .map_err(db_err)?;
             let rows = stmt
                 .query_map([id.0], |r| {
@@ -1227,6 +1512,7 @@ impl Store for SqliteStore {
                         at: Timestamp::from_unix_millis(r.get(5)?),
                         before: r.get(6)?,
                         after: r.get(7)?,
+                        note: r.get(8)?,
                     })
                 })
                 .map_err(db_err)?;
@@ -1260,6 +1546,33 @@ impl Store for SqliteStore {
                 .map_err(db_err)?;
             let level = stmt.query_row(params![warehouse.as_str(), sku.as_str()], stock_level).optional().map_err(db_err)?;
             Ok(level.unwrap_or(StockLevel::EMPTY))
+        })
+        .await
+    }
+
+    async fn stock_levels(&self) -> Result<Vec<(WarehouseCode, SkuCode, StockLevel)>> {
+        self.transact(|tx| {
+            let mut stmt = tx
+                .0
+                .prepare("select warehouse, sku, on_hand, reserved, safety, allow_oversell from stock order by warehouse, sku")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        StockLevel {
+                            on_hand: r.get(2)?,
+                            reserved: r.get(3)?,
+                            safety: r.get(4)?,
+                            allow_oversell: r.get(5)?,
+                        },
+                    ))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            crate::rows::stock_rows(rows)
         })
         .await
     }

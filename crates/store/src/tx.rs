@@ -46,6 +46,8 @@ pub(crate) struct NewEvent<'a> {
     pub(crate) at: Timestamp,
     pub(crate) before: &'a str,
     pub(crate) after: &'a str,
+    /// A person's reason, or empty.
+    pub(crate) note: &'a str,
 }
 
 #[allow(async_fn_in_trait)]
@@ -90,6 +92,7 @@ pub(crate) trait Tx {
                 at,
                 before: "",
                 after,
+                note: "",
             })
             .await?;
             ids.push(id);
@@ -176,6 +179,29 @@ pub(crate) trait Tx {
     /// Writes the shipment if it is still at `expected_version`; returns whether it was.
     async fn update_shipment(&mut self, row: &ShipmentRow, expected_version: i64) -> Result<bool>;
 
+    /// Records a routing decision of an order.
+    async fn insert_decision(
+        &mut self,
+        order_id: i64,
+        at: Timestamp,
+        record: &app::DecisionRecord,
+    ) -> Result<()>;
+    /// An unclaimed shipment with this merge key, warehouse and carrier, locked; the newest if several.
+    async fn find_merge_target(
+        &mut self,
+        merge_key: &str,
+        warehouse: &str,
+        carrier: Option<&str>,
+    ) -> Result<Option<i64>>;
+    async fn set_merge_key(&mut self, shipment_id: i64, merge_key: &str) -> Result<()>;
+    /// The unclaimed (allocated) shipments holding lines of the order.
+    async fn allocated_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>>;
+    /// Deletes the order's lines from a shipment; returns `(line_no, quantity)` of each.
+    async fn remove_order_lines(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+    ) -> Result<Vec<(i64, i64)>>;
     async fn insert_outbox(
         &mut self,
         topic: &str,

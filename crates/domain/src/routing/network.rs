@@ -94,7 +94,8 @@ impl StockSnapshot {
             .unwrap_or(0)
     }
 
-    pub(crate) fn take(&mut self, warehouse: &WarehouseCode, sku: &SkuCode, units: u32) {
+    /// Takes units off a row, as a decision that ships them does.
+    pub fn take(&mut self, warehouse: &WarehouseCode, sku: &SkuCode, units: u32) {
         let skus = self.available.entry(warehouse.clone()).or_default();
         match skus.get_mut(sku) {
             Some(n) => *n -= i64::from(units),

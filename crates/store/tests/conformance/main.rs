@@ -3,6 +3,7 @@
 //! database of its own that is dropped afterwards.
 
 mod crash;
+mod routing;
 mod stories;
 
 /// Declares each story once per backend.
@@ -52,4 +53,9 @@ conformance!(
     cursors_move_with_their_batch,
     rejects_are_kept_listed_and_resolved,
     survives_kill_9,
+    routing_reserves_exactly_and_records_why,
+    out_of_stock_holds_until_stock_arrives,
+    merged_orders_share_a_shipment_and_part_on_cancel,
+    a_released_hold_is_not_held_again,
+    rule_sets_are_versioned,
 );

@@ -1,5 +1,7 @@
 //! The stories every store must tell the same way.
 
+pub(crate) use crate::routing::*;
+
 use std::sync::Arc;
 
 use app::{
@@ -484,6 +486,7 @@ async fn planned_shipment(
                 warehouse: wh("JX01"),
                 carrier: Some("SF".to_owned()),
                 lines,
+                merge_key: None,
             },
             T0,
         )
@@ -654,6 +657,7 @@ async fn planned_lines(store: &Arc<dyn Store>, id: OrderId) -> usize {
                 line_no: line.line_no,
                 quantity: q(1),
             }],
+            merge_key: None,
         };
         if matches!(
             store.create_shipment(&more, T0).await,
@@ -698,12 +702,14 @@ pub(crate) async fn a_line_is_never_planned_twice(db: &TestDb) {
         warehouse: wh("JX01"),
         carrier: None,
         lines: vec![line],
+        merge_key: None,
     };
     store.create_shipment(&again, T0).await.unwrap();
     let twice = NewShipment {
         warehouse: wh("JX01"),
         carrier: None,
         lines: vec![line, line],
+        merge_key: None,
     };
     assert!(store.create_shipment(&twice, T0).await.is_err());
 }
@@ -1057,21 +1063,16 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
     // Every product is ours except the towels, which the shop sells under its own code.
     for code in products.iter().filter(|it| **it != "HBT-TWL-3") {
         store
-            .put_sku(&SkuDefinition {
-                code: sku(code),
-                name: (*code).to_owned(),
-                components: Vec::new(),
-            })
+            .put_sku(&SkuDefinition::plain(sku(code), code))
             .await
             .unwrap();
     }
     let combo = SkuDefinition {
-        code: sku("KIT-1"),
-        name: "kit".to_owned(),
         components: vec![Component {
             sku: sku("NOPE"),
             quantity: q(1),
         }],
+        ..SkuDefinition::plain(sku("KIT-1"), "kit")
     };
     assert!(
         matches!(store.put_sku(&combo).await, Err(Error::Invalid { .. })),
@@ -1123,11 +1124,7 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
 
     // The fix: the towels become ours under another code, mapped from the shop's code.
     store
-        .put_sku(&SkuDefinition {
-            code: sku("TOWEL-3"),
-            name: "毛巾 3 条".to_owned(),
-            components: Vec::new(),
-        })
+        .put_sku(&SkuDefinition::plain(sku("TOWEL-3"), "毛巾 3 条"))
         .await
         .unwrap();
     assert!(matches!(
@@ -1173,8 +1170,6 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
         }
     }
     let combo = SkuDefinition {
-        code: sku("KIT-1"),
-        name: "kit".to_owned(),
         components: vec![
             Component {
                 sku: sku("TEA-LJ-250"),
@@ -1185,6 +1180,7 @@ pub(crate) async fn unknown_skus_hold_and_release(db: &TestDb) {
                 quantity: q(2),
             },
         ],
+        ..SkuDefinition::plain(sku("KIT-1"), "kit")
     };
     store.put_sku(&combo).await.unwrap();
     let map = store.sku_map().await.unwrap();
@@ -1270,11 +1266,7 @@ pub(crate) async fn unresolved_addresses_hold_until_fixed(db: &TestDb) {
     let shop = shop(&store).await;
     for code in test_support::product_codes() {
         store
-            .put_sku(&SkuDefinition {
-                code: sku(code),
-                name: code.to_owned(),
-                components: Vec::new(),
-            })
+            .put_sku(&SkuDefinition::plain(sku(code), code))
             .await
             .unwrap();
     }
