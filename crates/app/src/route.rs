@@ -253,7 +253,7 @@ fn plan_page(
     for order in orders {
         let waived = waived.get(&order.id).unwrap_or(&none);
         let input = input_for(router, order, waived, time);
-        let seen = stock.restricted_to(&skus_of(order, &router.catalog, &gifts));
+        let seen = stock.encode_only(&skus_of(order, &router.catalog, &gifts));
         let decision = decide(
             &input,
             &router.rules,
@@ -314,12 +314,13 @@ fn plan_page(
         page.batch.decisions.push(RoutedDecision {
             order: order.id,
             expected_version: order.version,
+            lifecycle: order.lifecycle.clone(),
             events,
             record: DecisionRecord {
                 rule_set: router.rules.version,
                 local_time: time,
                 waived: waived.iter().copied().collect(),
-                stock: seen.encode(),
+                stock: seen,
                 outcome: decision.encode(),
                 explanation: decision.explain(&router.rules),
             },

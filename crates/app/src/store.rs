@@ -174,6 +174,8 @@ pub struct StoredDecision {
 pub struct RoutedDecision {
     pub order: OrderId,
     pub expected_version: u64,
+    /// The lifecycle at that version, which the events apply to.
+    pub lifecycle: domain::Lifecycle,
     pub events: Vec<OrderEvent>,
     pub record: DecisionRecord,
 }

@@ -29,6 +29,17 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value = "target/bench")]
         out: PathBuf,
     },
+    /// Route N synthetic orders with a rule set of R rules: evaluation only, then decided, reserved
+    /// and committed on a fresh SQLite store.
+    Route {
+        #[arg(long, default_value_t = 100_000)]
+        orders: u64,
+        #[arg(long, default_value_t = 200)]
+        rules: usize,
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
     /// Ingest N synthetic standard orders (2–3 lines and a raw document each) in batched commits.
     Store {
         /// How many orders to ingest.
@@ -67,6 +78,9 @@ pub(crate) async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Address { out } => crate::address_bench::run(&out),
         BenchCommand::Import { rows, out } => bench_import(rows, &out).await,
+        BenchCommand::Route { orders, rules, out } => {
+            crate::route_bench::run(orders, rules, &out).await
+        }
         BenchCommand::Store {
             orders,
             batch,
@@ -229,7 +243,7 @@ fn print_store(r: &StoreResult) {
 }
 
 /// The process's peak resident set (VmHWM) in KiB, on Linux.
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|it| it.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

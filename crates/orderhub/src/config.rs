@@ -371,12 +371,9 @@ impl Config {
         }
     }
 
-    /// Creates the configured shops and warehouses in the store (existing ones are kept or updated).
-    pub(crate) async fn apply(&self, store: &dyn app::Store) -> anyhow::Result<()> {
-        for shop in &self.shops {
-            let channel = domain::ChannelKind::parse(&shop.channel).context("validated at load")?;
-            store.ensure_shop(&shop.code, channel, &shop.name).await?;
-        }
+    /// The configured SKUs as definitions (checked: codes, component quantities).
+    pub(crate) fn catalog(&self) -> anyhow::Result<Vec<app::SkuDefinition>> {
+        let mut out = Vec::new();
         for sku in &self.skus {
             let mut components = Vec::new();
             for c in &sku.components {
@@ -386,7 +383,7 @@ impl Config {
                         .with_context(|| format!("sku {:?}: component {:?}", sku.code, c.sku))?,
                 });
             }
-            let definition = app::SkuDefinition {
+            out.push(app::SkuDefinition {
                 code: domain::SkuCode::new(&sku.code)?,
                 name: sku.name.clone(),
                 components,
@@ -394,11 +391,22 @@ impl Config {
                 weight_grams: sku.weight_grams,
                 bonded: sku.bonded,
                 presale: sku.presale,
-            };
+            });
+        }
+        Ok(out)
+    }
+
+    /// Creates the configured shops and warehouses in the store (existing ones are kept or updated).
+    pub(crate) async fn apply(&self, store: &dyn app::Store) -> anyhow::Result<()> {
+        for shop in &self.shops {
+            let channel = domain::ChannelKind::parse(&shop.channel).context("validated at load")?;
+            store.ensure_shop(&shop.code, channel, &shop.name).await?;
+        }
+        for definition in self.catalog()? {
             store
                 .put_sku(&definition)
                 .await
-                .with_context(|| format!("sku {:?}", sku.code))?;
+                .with_context(|| format!("sku {:?}", definition.code.as_str()))?;
         }
         for w in &self.warehouses {
             let warehouse = domain::Warehouse {

@@ -9,7 +9,10 @@ mod import;
 mod normalize;
 mod rejects;
 mod remap;
+mod route_bench;
+mod routing;
 mod skus;
+mod stock;
 
 use std::path::PathBuf;
 
@@ -94,6 +97,24 @@ enum Command {
         #[command(subcommand)]
         command: skus::SkusCommand,
     },
+    /// Route every order waiting for it (paid, released, or held only for stock): warehouses,
+    /// carriers and shipments, or the review queue, by the configured rules.
+    Route,
+    /// Routing rules: the example, testing a file, replaying a file over past decisions.
+    Rules {
+        #[command(subcommand)]
+        command: routing::RulesCommand,
+    },
+    /// Stock per warehouse and SKU, and receiving goods.
+    Stock {
+        #[command(subcommand)]
+        command: stock::StockCommand,
+    },
+    /// The review queue: orders on hold, and releasing them with a note.
+    Review {
+        #[command(subcommand)]
+        command: routing::ReviewCommand,
+    },
     /// Address tools.
     Address {
         #[command(subcommand)]
@@ -149,6 +170,51 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Route => {
+            let config = Config::load(cli.config.as_deref())?;
+            let base = config_dir(cli.config.as_deref());
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                let router = routing::router(&config, &base, store.as_ref(), now()).await?;
+                routing::route(store.as_ref(), &router, now()).await
+            })
+        }
+        Command::Rules { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            match command {
+                routing::RulesCommand::Example => {
+                    print!("{}", rules::SEED);
+                    Ok(())
+                }
+                routing::RulesCommand::Test { file } => match routing::test(&config, &file)? {
+                    true => Ok(()),
+                    false => std::process::exit(1),
+                },
+                routing::RulesCommand::Replay { rules, since, show } => {
+                    let since = remap::parse_since(&since, now())?;
+                    runtime()?.block_on(async {
+                        let store = open_store(&config).await?;
+                        routing::replay(&config, store.as_ref(), &rules, since, show).await
+                    })
+                }
+            }
+        }
+        Command::Stock { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                stock::run(store.as_ref(), command, now()).await
+            })
+        }
+        Command::Review { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                routing::review(store.as_ref(), command, now()).await
+            })
+        }
         Command::Remap {
             shop,
             since,
@@ -247,9 +313,16 @@ fn run() -> anyhow::Result<()> {
                         tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))).await;
                     }
                 }
-                let summary = import::run(store, &shop, &mapping, &key, &files, now()).await?;
+                let summary =
+                    import::run(store.clone(), &shop, &mapping, &key, &files, now()).await?;
                 import::print(&summary);
-                Ok(())
+                if config.warehouses.is_empty() {
+                    println!("no warehouses configured: routing skipped");
+                    return Ok(());
+                }
+                let base = config_dir(cli.config.as_deref());
+                let router = routing::router(&config, &base, store.as_ref(), now()).await?;
+                routing::route(store.as_ref(), &router, now()).await
             })
         }
         Command::Normalize {
@@ -262,6 +335,20 @@ fn run() -> anyhow::Result<()> {
         },
         Command::Bench { command } => runtime()?.block_on(bench::run(command)),
     }
+}
+
+/// Opens (and migrates) the configured store.
+async fn open_store(config: &Config) -> anyhow::Result<std::sync::Arc<dyn app::Store>> {
+    let url = config.store_url()?;
+    store::open(&url)
+        .await
+        .with_context(|| format!("opening the store at {}", config::redact(&url)))
+}
+
+/// The folder paths in the configuration are relative to.
+fn config_dir(path: Option<&std::path::Path>) -> PathBuf {
+    path.and_then(std::path::Path::parent)
+        .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
 /// The one place the binary reads the clock.

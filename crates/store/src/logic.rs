@@ -319,16 +319,11 @@ pub(crate) async fn apply_routing<T: Tx>(
 ) -> Result<Vec<ShipmentId>> {
     let at = batch.at;
     for decided in &batch.decisions {
+        // The lifecycle the router decided on; each write names its version, so an order that
+        // changed meanwhile fails the batch with a conflict.
         let id = decided.order.0;
-        let order = load_order(tx, id).await?;
-        if order.version != decided.expected_version {
-            return Err(Error::Conflict(format!(
-                "order {id} is at version {}, not {}",
-                order.version, decided.expected_version
-            )));
-        }
-        let mut lifecycle = order.lifecycle;
-        for (version, event) in (order.version..).zip(&decided.events) {
+        let mut lifecycle = decided.lifecycle.clone();
+        for (version, event) in (decided.expected_version..).zip(&decided.events) {
             let (next, effects) = lifecycle.apply(*event)?;
             apply_order_effects(tx, id, &effects, at).await?;
             let change = Change {
@@ -342,9 +337,7 @@ pub(crate) async fn apply_routing<T: Tx>(
         }
         tx.insert_decision(id, at, &decided.record).await?;
     }
-    for (order, request) in &batch.reservations {
-        reserve_stock(tx, order.0, std::slice::from_ref(request), at).await?;
-    }
+    reserve_page(tx, &batch.reservations, at).await?;
     let mut shipments = Vec::with_capacity(batch.shipments.len());
     for new in &batch.shipments {
         let target = match &new.merge_key {
@@ -360,16 +353,57 @@ pub(crate) async fn apply_routing<T: Tx>(
                 id
             }
             None => {
-                let shipment = create_shipment(tx, new, at).await?;
+                let id = insert_shipment(tx, new, at).await?;
                 if let Some(key) = &new.merge_key {
-                    tx.set_merge_key(shipment.id.0, key).await?;
+                    tx.set_merge_key(id, key).await?;
                 }
-                shipment.id.0
+                id
             }
         };
         shipments.push(ShipmentId(id));
     }
     Ok(shipments)
+}
+
+/// Reserves a page's requests: each stock row is read and written once, every request is checked
+/// against it in turn (all or nothing), and each keeps its reservation and ledger row.
+async fn reserve_page<T: Tx>(
+    tx: &mut T,
+    requests: &[(OrderId, StockRequest)],
+    at: Timestamp,
+) -> Result<()> {
+    let mut rows: HashMap<(&str, &str), (i64, domain::StockLevel)> = HashMap::new();
+    let mut ids = Vec::with_capacity(requests.len());
+    for (_, request) in requests {
+        let key = (request.warehouse.as_str(), request.sku.as_str());
+        let row = match rows.get_mut(&key) {
+            Some(row) => row,
+            None => {
+                let row = tx.lock_stock(key.0, key.1).await?;
+                rows.entry(key).or_insert(row)
+            }
+        };
+        row.1 = row.1.reserve(request.quantity)?;
+        ids.push(row.0);
+    }
+    for (stock_id, level) in rows.values() {
+        tx.write_stock(*stock_id, *level).await?;
+    }
+    for ((order, request), stock_id) in requests.iter().zip(ids) {
+        let n = i64::from(request.quantity.get());
+        tx.add_reservation(order.0, i64::from(request.line_no), stock_id, n)
+            .await?;
+        let reference = format!("order:{}", order.0);
+        tx.append_ledger(
+            stock_id,
+            StockMoveKind::Reserve.as_str(),
+            n,
+            &reference,
+            at.unix_millis(),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Adds lines of another order of the same buyer and address to an unclaimed shipment.
@@ -662,6 +696,12 @@ pub(crate) async fn create_shipment<T: Tx>(
     new: &NewShipment,
     at: Timestamp,
 ) -> Result<Shipment> {
+    let id = insert_shipment(tx, new, at).await?;
+    load_shipment(tx, id).await
+}
+
+/// Plans order lines into a new shipment; returns its id.
+async fn insert_shipment<T: Tx>(tx: &mut T, new: &NewShipment, at: Timestamp) -> Result<i64> {
     if new.lines.is_empty() {
         return Err(Error::invalid(
             "lines",
@@ -692,7 +732,7 @@ pub(crate) async fn create_shipment<T: Tx>(
         note: "",
     })
     .await?;
-    load_shipment(tx, id).await
+    Ok(id)
 }
 
 async fn line_progress<T: Tx>(tx: &mut T, order_id: i64, line_no: u32) -> Result<LineProgress> {

@@ -722,24 +722,22 @@ impl Tx for PgTx {
         stock_id: i64,
         quantity: i64,
     ) -> Result<()> {
-        let updated = sqlx::query("update reservations set quantity = quantity + $4 where order_id = $1 and line_no = $2 and stock_id = $3")
-            .bind(order_id)
-            .bind(line_no)
-            .bind(stock_id)
-            .bind(quantity)
-            .execute(&mut *self.0)
-            .await
-            .map_err(db_err)?;
-        if updated.rows_affected() == 0 {
-            sqlx::query("insert into reservations (order_id, line_no, stock_id, quantity) values ($1, $2, $3, $4)")
-                .bind(order_id)
-                .bind(line_no)
-                .bind(stock_id)
-                .bind(quantity)
-                .execute(&mut *self.0)
-                .await
-                .map_err(db_err)?;
-        }
+        // Giving back only ever lowers an existing row; the check constraint refuses a negative insert
+        // before an upsert could turn it into an update.
+        let sql = if quantity < 0 {
+            "update reservations set quantity = quantity + $4 where order_id = $1 and line_no = $2 and stock_id = $3"
+        } else {
+            "insert into reservations (order_id, line_no, stock_id, quantity) values ($1, $2, $3, $4) \
+             on conflict (order_id, line_no, stock_id) do update set quantity = reservations.quantity + excluded.quantity"
+        };
+        sqlx::query(sql)
+        .bind(order_id)
+        .bind(line_no)
+        .bind(stock_id)
+        .bind(quantity)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
         Ok(())
     }
 

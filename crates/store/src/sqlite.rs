@@ -666,23 +666,19 @@ impl Tx for SqliteTx<'_> {
         stock_id: i64,
         quantity: i64,
     ) -> Result<()> {
-        let mut update = self
-            .0
-            .prepare_cached("update reservations set quantity = quantity + ?4 where order_id = ?1 and line_no = ?2 and stock_id = ?3")
-            .map_err(db_err)?;
-        if update
-            .execute(params![order_id, line_no, stock_id, quantity])
+        // Giving back only ever lowers an existing row; the check constraint refuses a negative insert
+        // before an upsert could turn it into an update.
+        let sql = if quantity < 0 {
+            "update reservations set quantity = quantity + ?4 where order_id = ?1 and line_no = ?2 and stock_id = ?3"
+        } else {
+            "insert into reservations (order_id, line_no, stock_id, quantity) values (?1, ?2, ?3, ?4) \
+             on conflict (order_id, line_no, stock_id) do update set quantity = quantity + excluded.quantity"
+        };
+        self.0
+            .prepare_cached(sql)
             .map_err(db_err)?
-            == 0
-        {
-            let mut insert = self
-                .0
-                .prepare_cached("insert into reservations (order_id, line_no, stock_id, quantity) values (?1, ?2, ?3, ?4)")
-                .map_err(db_err)?;
-            insert
-                .execute(params![order_id, line_no, stock_id, quantity])
-                .map_err(db_err)?;
-        }
+            .execute(params![order_id, line_no, stock_id, quantity])
+            .map_err(db_err)?;
         Ok(())
     }
 

@@ -105,12 +105,16 @@ impl StockSnapshot {
         }
     }
 
-    /// Only the rows of these SKUs: what one order's decision depends on.
-    pub fn restricted_to(&self, skus: &BTreeSet<SkuCode>) -> StockSnapshot {
-        let mut out = StockSnapshot::default();
+    /// [`StockSnapshot::encode`] of only the rows of these SKUs, without building that snapshot.
+    pub fn encode_only(&self, skus: &BTreeSet<SkuCode>) -> String {
+        let mut out = String::new();
         for (warehouse, rows) in &self.available {
-            for (sku, n) in rows.iter().filter(|(sku, _)| skus.contains(*sku)) {
-                out.set(warehouse.clone(), sku.clone(), *n);
+            for sku in skus {
+                let Some(n) = rows.get(sku) else { continue };
+                if !out.is_empty() {
+                    out.push(';');
+                }
+                out.push_str(&format!("{}:{}={n}", warehouse.as_str(), sku.as_str()));
             }
         }
         out

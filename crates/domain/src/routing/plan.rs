@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ids::SkuCode;
+use crate::ids::{SkuCode, WarehouseCode};
 use crate::order::{HoldReason, OrderLine, RefundState};
 use crate::routing::geo::{Place, distance_key};
 use crate::routing::network::{Catalog, Network, StockSnapshot, WarehouseSpec};
@@ -14,6 +14,37 @@ use crate::routing::{Asked, Outcome, PlannedLine, PlannedShipment, RoutingInput}
 
 /// The capability bonded (cross-border) goods need.
 pub(crate) const BONDED: &str = "bonded";
+
+/// The snapshot as this order's plan draws it down, without copying it: units taken so far per
+/// warehouse and SKU.
+struct Drawn<'s> {
+    stock: &'s StockSnapshot,
+    taken: Vec<(WarehouseCode, SkuCode, i64)>,
+}
+
+impl<'s> Drawn<'s> {
+    fn new(stock: &'s StockSnapshot) -> Drawn<'s> {
+        Drawn {
+            stock,
+            taken: Vec::new(),
+        }
+    }
+
+    fn available(&self, warehouse: &WarehouseCode, sku: &SkuCode) -> i64 {
+        let taken: i64 = self
+            .taken
+            .iter()
+            .filter(|(w, s, _)| w == warehouse && s == sku)
+            .map(|(_, _, n)| n)
+            .sum();
+        self.stock.available(warehouse, sku) - taken
+    }
+
+    fn take(&mut self, warehouse: &WarehouseCode, sku: &SkuCode, units: u32) {
+        self.taken
+            .push((warehouse.clone(), sku.clone(), i64::from(units)));
+    }
+}
 
 struct Group<'a> {
     lines: Vec<(&'a OrderLine, Vec<(SkuCode, u32)>)>,
@@ -34,7 +65,7 @@ pub(crate) fn plan(
         area_code: &order.receiver.area_code,
         province: &order.receiver.province,
     };
-    let mut stock = stock.clone();
+    let mut stock = Drawn::new(stock);
     let mut shipments: Vec<PlannedShipment> = Vec::new();
     let mut shortages = Vec::new();
     for group in &groups {
@@ -199,7 +230,7 @@ fn plan_group(
     group: &Group<'_>,
     candidates: &[&WarehouseSpec],
     split: Option<SplitPolicy>,
-    stock: &mut StockSnapshot,
+    stock: &mut Drawn<'_>,
 ) -> Result<Vec<PlannedShipment>, String> {
     let all: Vec<usize> = (0..group.lines.len()).collect();
     if let Some(w) = candidates
@@ -236,7 +267,7 @@ fn servable(
     w: &WarehouseSpec,
     group: &Group<'_>,
     lines: &[usize],
-    stock: &StockSnapshot,
+    stock: &Drawn<'_>,
 ) -> Vec<usize> {
     if w.allow_oversell {
         return lines.to_vec();
@@ -263,7 +294,7 @@ fn take(
     w: &WarehouseSpec,
     group: &Group<'_>,
     lines: &[usize],
-    stock: &mut StockSnapshot,
+    stock: &mut Drawn<'_>,
 ) -> PlannedShipment {
     let mut planned = Vec::new();
     for &i in lines {
@@ -290,7 +321,7 @@ fn missing(
     group: &Group<'_>,
     lines: &[usize],
     candidates: &[&WarehouseSpec],
-    stock: &StockSnapshot,
+    stock: &Drawn<'_>,
 ) -> String {
     let mut wanted: BTreeMap<&SkuCode, i64> = BTreeMap::new();
     for &i in lines {
@@ -349,7 +380,7 @@ fn add_gifts(
     gifts: &[(SkuCode, u32)],
     shipments: &mut [PlannedShipment],
     network: &Network,
-    stock: &mut StockSnapshot,
+    stock: &mut Drawn<'_>,
     notes: &mut Vec<String>,
 ) {
     for (sku, n) in gifts {
