@@ -114,6 +114,7 @@ async fn screen_one(
             OrderEvent::Release(_) => report.released += 1,
             OrderEvent::Pay
             | OrderEvent::Allocate
+            | OrderEvent::Deallocate
             | OrderEvent::StartFulfilment
             | OrderEvent::ShipPart
             | OrderEvent::ShipAll

@@ -29,7 +29,7 @@ pub use crate::money::{Currency, Money, MoneyError};
 pub use crate::order::{
     Buyer, HoldReason, InvalidTransition, Lifecycle, Order, OrderAmounts, OrderEffect, OrderEvent,
     OrderEventKind, OrderFlags, OrderLine, OrderStatus, PlatformState, Receiver, RefundState,
-    StandardOrder, platform_events,
+    StandardOrder, platform_events, routing_changed,
 };
 pub use crate::shipment::{
     LineProgress, OverAllocation, Shipment, ShipmentEffect, ShipmentError, ShipmentEvent,

@@ -150,6 +150,9 @@ pub enum OrderEvent {
     Release(Option<HoldReason>),
     /// Stock was reserved and shipments were planned.
     Allocate,
+    /// The platform changed an allocated order's goods, address or refunds: its stock is given back
+    /// and it waits to be routed again.
+    Deallocate,
     /// A warehouse claimed a shipment of the order.
     StartFulfilment,
     /// Some, not all, of the order's lines have left a warehouse.
@@ -169,6 +172,7 @@ pub enum OrderEventKind {
     Hold,
     Release,
     Allocate,
+    Deallocate,
     StartFulfilment,
     ShipPart,
     ShipAll,
@@ -183,6 +187,7 @@ impl OrderEvent {
             OrderEvent::Hold(_) => OrderEventKind::Hold,
             OrderEvent::Release(_) => OrderEventKind::Release,
             OrderEvent::Allocate => OrderEventKind::Allocate,
+            OrderEvent::Deallocate => OrderEventKind::Deallocate,
             OrderEvent::StartFulfilment => OrderEventKind::StartFulfilment,
             OrderEvent::ShipPart => OrderEventKind::ShipPart,
             OrderEvent::ShipAll => OrderEventKind::ShipAll,
@@ -200,6 +205,7 @@ impl OrderEvent {
             OrderEvent::Release(None)
             | OrderEvent::Pay
             | OrderEvent::Allocate
+            | OrderEvent::Deallocate
             | OrderEvent::StartFulfilment
             | OrderEvent::ShipPart
             | OrderEvent::ShipAll
@@ -226,6 +232,7 @@ impl OrderEvent {
             (OrderEventKind::Release, reason) => OrderEvent::Release(reason),
             (OrderEventKind::Pay, None) => OrderEvent::Pay,
             (OrderEventKind::Allocate, None) => OrderEvent::Allocate,
+            (OrderEventKind::Deallocate, None) => OrderEvent::Deallocate,
             (OrderEventKind::StartFulfilment, None) => OrderEvent::StartFulfilment,
             (OrderEventKind::ShipPart, None) => OrderEvent::ShipPart,
             (OrderEventKind::ShipAll, None) => OrderEvent::ShipAll,
@@ -235,6 +242,7 @@ impl OrderEvent {
                 OrderEventKind::Hold
                 | OrderEventKind::Pay
                 | OrderEventKind::Allocate
+                | OrderEventKind::Deallocate
                 | OrderEventKind::StartFulfilment
                 | OrderEventKind::ShipPart
                 | OrderEventKind::ShipAll
@@ -247,11 +255,12 @@ impl OrderEvent {
 }
 
 impl OrderEventKind {
-    pub const ALL: [OrderEventKind; 9] = [
+    pub const ALL: [OrderEventKind; 10] = [
         OrderEventKind::Pay,
         OrderEventKind::Hold,
         OrderEventKind::Release,
         OrderEventKind::Allocate,
+        OrderEventKind::Deallocate,
         OrderEventKind::StartFulfilment,
         OrderEventKind::ShipPart,
         OrderEventKind::ShipAll,
@@ -265,6 +274,7 @@ impl OrderEventKind {
             OrderEventKind::Hold => "hold",
             OrderEventKind::Release => "release",
             OrderEventKind::Allocate => "allocate",
+            OrderEventKind::Deallocate => "deallocate",
             OrderEventKind::StartFulfilment => "start_fulfilment",
             OrderEventKind::ShipPart => "ship_part",
             OrderEventKind::ShipAll => "ship_all",
@@ -372,6 +382,10 @@ impl Lifecycle {
                 next.status = S::Allocated;
                 effects.push(OrderEffect::ReserveStock);
             }
+            (S::Allocated, OrderEvent::Deallocate) => {
+                next.status = S::Paid;
+                effects.push(OrderEffect::ReleaseStock);
+            }
             (S::Allocated, OrderEvent::StartFulfilment) => next.status = S::InFulfilment,
             // Another shipment of the same order was claimed: nothing new for the order.
             (S::InFulfilment | S::PartiallyShipped, OrderEvent::StartFulfilment) => {}
@@ -468,7 +482,19 @@ impl Lifecycle {
                 | OrderEvent::ShipAll
                 | OrderEvent::Complete,
             )
-            | (S::Cancelled, OrderEvent::Cancel) => return Err(invalid),
+            | (S::Cancelled, OrderEvent::Cancel)
+            | (
+                S::Unpaid
+                | S::Paid
+                | S::OnHold
+                | S::Released
+                | S::InFulfilment
+                | S::PartiallyShipped
+                | S::Shipped
+                | S::Completed
+                | S::Cancelled,
+                OrderEvent::Deallocate,
+            ) => return Err(invalid),
         }
         Ok((next, effects))
     }
@@ -544,6 +570,27 @@ pub fn platform_events(current: &Lifecycle, state: PlatformState) -> Vec<OrderEv
         }
         PlatformState::Unpaid => Vec::new(),
     }
+}
+
+/// Whether a newer revision of an order changes what its routing decided on: the receiver, or the
+/// lines' goods, quantities or refunds.
+pub fn routing_changed(older: &StandardOrder, newer: &StandardOrder) -> bool {
+    let key = |order: &StandardOrder| -> Vec<(u32, String, String, u32, RefundState)> {
+        order
+            .lines
+            .iter()
+            .map(|it| {
+                (
+                    it.line_no,
+                    it.platform_sku_id.clone(),
+                    it.seller_sku_code.clone(),
+                    it.quantity.get(),
+                    it.refund,
+                )
+            })
+            .collect()
+    };
+    older.receiver != newer.receiver || key(older) != key(newer)
 }
 
 /// The buyer as the platform names them.

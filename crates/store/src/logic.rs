@@ -157,7 +157,21 @@ async fn apply_revision<T: Tx>(
     at: Timestamp,
 ) -> Result<()> {
     let mut lifecycle = previous.clone();
-    for event in platform_events(previous, order.platform_state) {
+    let mut events = Vec::new();
+    // An allocated order whose address, goods or refunds changed is routed again from scratch: its
+    // stock is given back and it leaves its unclaimed shipments (unmerging from other orders).
+    if previous.status == OrderStatus::Allocated {
+        let older = load_order(tx, id).await?;
+        if domain::routing_changed(&older.data, order) {
+            events.push(OrderEvent::Deallocate);
+        }
+    }
+    let after_deallocation = match events.is_empty() {
+        true => previous.clone(),
+        false => previous.apply(OrderEvent::Deallocate)?.0,
+    };
+    events.extend(platform_events(&after_deallocation, order.platform_state));
+    for event in events {
         let (next, effects) = lifecycle.apply(event)?;
         apply_order_effects(tx, id, &effects, at).await?;
         let event_kind = event.encode();

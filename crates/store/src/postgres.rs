@@ -731,13 +731,13 @@ impl Tx for PgTx {
              on conflict (order_id, line_no, stock_id) do update set quantity = reservations.quantity + excluded.quantity"
         };
         sqlx::query(sql)
-        .bind(order_id)
-        .bind(line_no)
-        .bind(stock_id)
-        .bind(quantity)
-        .execute(&mut *self.0)
-        .await
-        .map_err(db_err)?;
+            .bind(order_id)
+            .bind(line_no)
+            .bind(stock_id)
+            .bind(quantity)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 

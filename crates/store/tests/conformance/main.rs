@@ -58,4 +58,5 @@ conformance!(
     merged_orders_share_a_shipment_and_part_on_cancel,
     a_released_hold_is_not_held_again,
     rule_sets_are_versioned,
+    a_changed_or_refunded_order_is_routed_again,
 );

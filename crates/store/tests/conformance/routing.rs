@@ -405,3 +405,96 @@ pub(crate) async fn rule_sets_are_versioned(db: &TestDb) {
     );
     assert_eq!(store.rule_set(Some(9)).await.unwrap(), None);
 }
+
+/// What an order holds reserved, over every warehouse and product.
+async fn reserved_for(store: &Arc<dyn Store>, item: &app::IngestItem) -> i64 {
+    let mut total = 0;
+    for line in &item.order.lines {
+        for w in ["JX01", "GZ01"] {
+            let level = store
+                .stock_level(&wh(w), line.sku.as_ref().unwrap())
+                .await
+                .unwrap();
+            total += level.reserved;
+        }
+    }
+    total
+}
+
+pub(crate) async fn a_changed_or_refunded_order_is_routed_again(db: &TestDb) {
+    let store = db.open().await;
+    let shop = tmall(&store).await;
+    warehouses(&store, 1000).await;
+    let a = synthetic_item(11, shop, "CH-A", 0, T0);
+    let mut b = synthetic_item(11, shop, "CH-B", 0, T0);
+    b.order.buyer = a.order.buyer.clone();
+    b.order.receiver = a.order.receiver.clone();
+    // Products differ between the two, so what each holds reserved can be told apart.
+    b.order.lines.retain(|line| {
+        a.order
+            .lines
+            .iter()
+            .all(|it| it.seller_sku_code != line.seller_sku_code)
+    });
+    if b.order.lines.is_empty() {
+        b.order.lines = vec![a.order.lines[0].clone()];
+    }
+    let ids = ingest(&store, vec![a.clone(), b.clone()]).await;
+    let router = router(&store, RuleSet::default()).await;
+    let report = route_pending(store.as_ref(), &router, &ROUTER, T0, 100)
+        .await
+        .unwrap();
+    assert_eq!((report.allocated, report.shipments), (2, 1));
+
+    let mut refunded = b.clone();
+    refunded.order.lines[0].refund = domain::RefundState::Requested;
+    refunded.order.updated_at = b.order.updated_at.plus_millis(1);
+    refunded.raw.body.extend_from_slice(b" ");
+    ingest(&store, vec![refunded]).await;
+    let order_b = store.load_order(ids[1]).await.unwrap();
+    assert_eq!(order_b.lifecycle.status, OrderStatus::Paid, "deallocated");
+    let kinds: Vec<String> = store
+        .order_events(ids[1])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|it| it.kind)
+        .collect();
+    assert!(kinds.contains(&"deallocate".to_owned()), "{kinds:?}");
+    let shipment = store.load_shipment(ShipmentId(1)).await.unwrap();
+    assert!(
+        shipment.lines.iter().all(|it| it.order == ids[0]),
+        "B left the parcel"
+    );
+    let report = route_pending(store.as_ref(), &router, &ROUTER, T0, 100)
+        .await
+        .unwrap();
+    assert_eq!(report.by_destination.get("review:refund_pending"), Some(&1));
+
+    let mut moved = a.clone();
+    moved.order.receiver.detail = "新地址 8 号".to_owned();
+    moved.order.updated_at = a.order.updated_at.plus_millis(1);
+    moved.raw.body.extend_from_slice(b" ");
+    ingest(&store, vec![moved]).await;
+    assert_eq!(
+        store.load_shipment(ShipmentId(1)).await.unwrap().status,
+        ShipmentStatus::Voided
+    );
+    assert_eq!(
+        reserved_for(&store, &a).await,
+        0,
+        "nothing held while waiting"
+    );
+    let report = route_pending(store.as_ref(), &router, &ROUTER, T0, 100)
+        .await
+        .unwrap();
+    assert_eq!(report.allocated, 1);
+    let expected: i64 = a
+        .order
+        .lines
+        .iter()
+        .map(|it| i64::from(it.quantity.get()))
+        .sum();
+    assert_eq!(reserved_for(&store, &a).await, expected);
+    assert_eq!(store.decisions(ids[0]).await.unwrap().len(), 2);
+}
