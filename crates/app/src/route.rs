@@ -13,7 +13,7 @@ use domain::routing::{
 };
 use domain::{
     Actor, ChannelKind, HoldReason, Order, OrderEvent, OrderId, OrderStatus, Quantity,
-    ShipmentLine, ShopId, SkuCode, Timestamp,
+    ShipmentLine, ShopId, SkuCode, Timestamp, WarehouseCode,
 };
 
 use crate::error::{Error, Result};
@@ -77,6 +77,12 @@ pub async fn route_pending(
 ) -> Result<RouteReport> {
     let mut report = RouteReport::default();
     let mut stock = snapshot(store).await?;
+    let today = LocalTime::day_start(at.unix_millis(), router.utc_offset_minutes);
+    let mut load: HashMap<WarehouseCode, u64> = store
+        .shipments_since(Timestamp::from_unix_millis(today))
+        .await?
+        .into_iter()
+        .collect();
     for status in [
         OrderStatus::Paid,
         OrderStatus::Released,
@@ -108,7 +114,7 @@ pub async fn route_pending(
             {
                 waived.insert(order.id, waived_holds(store, order.id).await?);
             }
-            let planned = plan_page(router, &orders, &waived, &mut stock, actor, at);
+            let planned = plan_page(router, &orders, &waived, &mut stock, &mut load, actor, at);
             match store.apply_routing(&planned.batch).await {
                 Ok(shipments) => {
                     report.shipments += shipments.len() as u32;
@@ -197,6 +203,7 @@ fn input_for<'a>(
     router: &'a Router,
     order: &'a Order,
     waived: &'a BTreeSet<HoldReason>,
+    full: &'a BTreeSet<WarehouseCode>,
     time: LocalTime,
 ) -> RoutingInput<'a> {
     let (shop_code, channel) = router
@@ -210,8 +217,25 @@ fn input_for<'a>(
         shop_code,
         channel,
         waived,
+        full,
         time,
     }
+}
+
+/// The warehouses whose planned shipments today reached their daily capacity.
+fn full_warehouses(
+    network: &Network,
+    load: &HashMap<WarehouseCode, u64>,
+) -> BTreeSet<WarehouseCode> {
+    network
+        .warehouses
+        .iter()
+        .filter(|w| {
+            w.daily_capacity
+                .is_some_and(|cap| load.get(&w.code).copied().unwrap_or(0) >= u64::from(cap))
+        })
+        .map(|w| w.code.clone())
+        .collect()
 }
 
 fn plan_page(
@@ -219,6 +243,7 @@ fn plan_page(
     orders: &[Order],
     waived: &HashMap<OrderId, BTreeSet<HoldReason>>,
     stock: &mut StockSnapshot,
+    load: &mut HashMap<WarehouseCode, u64>,
     actor: &Actor,
     at: Timestamp,
 ) -> PlannedPage {
@@ -252,7 +277,8 @@ fn plan_page(
     };
     for order in orders {
         let waived = waived.get(&order.id).unwrap_or(&none);
-        let input = input_for(router, order, waived, time);
+        let full = full_warehouses(&router.network, load);
+        let input = input_for(router, order, waived, &full, time);
         let seen = stock.encode_only(&skus_of(order, &router.catalog, &gifts));
         let decision = decide(
             &input,
@@ -270,6 +296,7 @@ fn plan_page(
                 }
                 events.push(OrderEvent::Allocate);
                 for shipment in shipments {
+                    *load.entry(shipment.warehouse.clone()).or_insert(0) += 1;
                     let goods = shipment.lines.iter().flat_map(|line| {
                         line.goods
                             .iter()
@@ -320,6 +347,7 @@ fn plan_page(
                 rule_set: router.rules.version,
                 local_time: time,
                 waived: waived.iter().copied().collect(),
+                full: full.iter().cloned().collect(),
                 stock: seen,
                 outcome: decision.encode(),
                 explanation: decision.explain(&router.rules),
@@ -406,7 +434,8 @@ pub async fn replay(store: &dyn Store, router: &Router, since: Timestamp) -> Res
                 Error::Storage(format!("decision {}: unreadable stock snapshot", stored.id))
             })?;
             let waived: BTreeSet<HoldReason> = record.waived.iter().copied().collect();
-            let input = input_for(router, order, &waived, record.local_time);
+            let full: BTreeSet<WarehouseCode> = record.full.iter().cloned().collect();
+            let input = input_for(router, order, &waived, &full, record.local_time);
             let decision = decide(
                 &input,
                 &router.rules,

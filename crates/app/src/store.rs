@@ -152,6 +152,8 @@ pub struct DecisionRecord {
     pub local_time: domain::routing::LocalTime,
     /// Hold reasons a person had released, which rules did not hold again.
     pub waived: Vec<domain::HoldReason>,
+    /// Warehouses at their daily capacity when the decision was taken.
+    pub full: Vec<WarehouseCode>,
     /// `StockSnapshot::encode` of the order's SKUs.
     pub stock: String,
     /// `Decision::encode`.
@@ -398,6 +400,8 @@ pub trait Store: Send + Sync {
 
     async fn put_warehouse(&self, warehouse: &Warehouse) -> Result<()>;
     async fn stock_level(&self, warehouse: &WarehouseCode, sku: &SkuCode) -> Result<StockLevel>;
+    /// Shipments planned per warehouse since `since` (voided ones not counted): today's load.
+    async fn shipments_since(&self, since: Timestamp) -> Result<Vec<(WarehouseCode, u64)>>;
     /// Every stock row: what routing plans from.
     async fn stock_levels(&self) -> Result<Vec<(WarehouseCode, SkuCode, StockLevel)>>;
     /// Goods arrived: on hand grows, with a ledger row.

@@ -41,6 +41,8 @@ pub struct RoutingInput<'a> {
     pub channel: ChannelKind,
     /// Hold reasons a person already released for this order: rules do not hold it for them again.
     pub waived: &'a BTreeSet<HoldReason>,
+    /// Warehouses that reached their daily capacity: ranked after every other candidate.
+    pub full: &'a BTreeSet<WarehouseCode>,
     pub time: LocalTime,
 }
 

@@ -135,6 +135,8 @@ pub(crate) struct WarehouseConfig {
     /// Codes of the carriers it uses, its default first.
     #[serde(default)]
     pub(crate) carriers: Vec<String>,
+    /// Shipments a day it can handle; once reached, routing prefers other warehouses.
+    pub(crate) daily_capacity: Option<u32>,
 }
 
 /// The example printed by `orderhub config example`; a test parses it.
@@ -197,7 +199,8 @@ name = "德邦快递 (Deppon)"
 
 # One [[warehouses]] table per warehouse. `kind` is own, 3pl, bonded or overseas; `area_code` is the
 # six-digit administrative code of its district (routing ranks warehouses by distance from it);
-# `capabilities` are what it can handle (bonded goods need `bonded`); `carriers` its default first.
+# `capabilities` are what it can handle (bonded goods need `bonded`); `carriers` its default first;
+# `daily_capacity` (optional) the shipments a day it handles: beyond it, routing prefers others.
 [[warehouses]]
 code = "JX01"
 name = "嘉兴仓"
@@ -212,6 +215,7 @@ name = "广州仓"
 kind = "own"
 area_code = "440106"
 carriers = ["ZTO", "SF", "JD"]
+daily_capacity = 3000
 
 [[warehouses]]
 code = "BS01"
@@ -335,6 +339,7 @@ impl Config {
                 capabilities: w.capabilities.iter().cloned().collect(),
                 carriers: w.carriers.clone(),
                 allow_oversell: w.allow_oversell,
+                daily_capacity: w.daily_capacity,
             });
         }
         Ok(domain::routing::Network {

@@ -63,6 +63,7 @@ fn network() -> Network {
                 },
                 carriers: vec!["ZTO".to_owned(), "SF".to_owned()],
                 allow_oversell: false,
+                daily_capacity: None,
             })
             .collect(),
         min_shipment_minor: 1_000,
@@ -201,6 +202,7 @@ pub(crate) async fn run(orders_n: u64, rules_n: usize, out: &Path) -> anyhow::Re
             shop_code: "tmall-main",
             channel: ChannelKind::Tmall,
             waived: &waived,
+            full: &BTreeSet::new(),
             time,
         };
         let decision = decide(&input, &rules, &network, &catalog, &stock);

@@ -211,6 +211,7 @@ pub fn run_cases(
     catalog: &Catalog,
 ) -> Vec<CaseResult> {
     let waived = BTreeSet::new();
+    let waived_full = BTreeSet::new();
     cases
         .iter()
         .map(|case| {
@@ -219,6 +220,7 @@ pub fn run_cases(
                 shop_code: &case.shop_code,
                 channel: case.channel,
                 waived: &waived,
+                full: &waived_full,
                 time: case.time,
             };
             let stock = case.stock(network, catalog);

@@ -16,6 +16,7 @@ fn warehouse(code: &str, area: &str, capabilities: &[&str], carriers: &[&str]) -
         capabilities: capabilities.iter().map(|it| (*it).to_owned()).collect(),
         carriers: carriers.iter().map(|it| (*it).to_owned()).collect(),
         allow_oversell: false,
+        daily_capacity: None,
     }
 }
 

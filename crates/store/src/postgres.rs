@@ -148,11 +148,11 @@ fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
     r.try_get(i).map_err(db_err)
 }
 
-const DECISION_COLUMNS: &str =
-    "id, order_id, at, rule_set, local_minute, weekday, waived, stock, outcome, explanation";
+const DECISION_COLUMNS: &str = "id, order_id, at, rule_set, local_minute, weekday, waived, stock, outcome, explanation, at_capacity";
 
 fn stored_decision(r: &PgRow) -> Result<StoredDecision> {
     let waived: String = get(r, 6)?;
+    let full: String = get(r, 10)?;
     Ok(StoredDecision {
         id: get(r, 0)?,
         order: OrderId(get(r, 1)?),
@@ -162,6 +162,7 @@ fn stored_decision(r: &PgRow) -> Result<StoredDecision> {
             get(r, 4)?,
             get(r, 5)?,
             &waived,
+            &full,
             get(r, 7)?,
             get(r, 8)?,
             get(r, 9)?,
@@ -887,7 +888,7 @@ impl Tx for PgTx {
         at: Timestamp,
         record: &app::DecisionRecord,
     ) -> Result<()> {
-        sqlx::query("insert into decisions (order_id, rule_set, at, local_minute, weekday, waived, stock, outcome, explanation) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        sqlx::query("insert into decisions (order_id, rule_set, at, local_minute, weekday, waived, stock, outcome, explanation, at_capacity) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
             .bind(order_id)
             .bind(i64::from(record.rule_set))
             .bind(at.unix_millis())
@@ -897,6 +898,7 @@ impl Tx for PgTx {
             .bind(&record.stock)
             .bind(&record.outcome)
             .bind(&record.explanation)
+            .bind(crate::rows::codes_text(&record.full))
             .execute(&mut *self.0)
             .await
             .map_err(db_err)?;
@@ -1580,6 +1582,19 @@ impl Store for PostgresStore {
             .map(stock_level)
             .transpose()
             .map(|it| it.unwrap_or(StockLevel::EMPTY))
+    }
+
+    async fn shipments_since(&self, since: Timestamp) -> Result<Vec<(WarehouseCode, u64)>> {
+        let rows = sqlx::query("select warehouse, count(*) from shipments where created_at >= $1 and status <> 'voided' group by warehouse order by warehouse")
+            .bind(since.unix_millis())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+            .collect::<Result<Vec<_>>>()?;
+        crate::rows::loads(rows)
     }
 
     async fn stock_levels(&self) -> Result<Vec<(WarehouseCode, SkuCode, StockLevel)>> {

@@ -524,6 +524,7 @@ pub(crate) fn decision_record(
     local_minute: i64,
     weekday: i64,
     waived: &str,
+    full: &str,
     stock: String,
     outcome: String,
     explanation: String,
@@ -534,6 +535,11 @@ pub(crate) fn decision_record(
         .filter(|it| !it.is_empty())
         .map(|it| domain::HoldReason::parse(it).ok_or_else(|| bad(&format!("hold reason {it:?}"))))
         .collect::<Result<Vec<_>>>()?;
+    let full = full
+        .split(',')
+        .filter(|it| !it.is_empty())
+        .map(|it| domain::WarehouseCode::new(it).map_err(|_| bad(&format!("warehouse {it:?}"))))
+        .collect::<Result<Vec<_>>>()?;
     Ok(app::DecisionRecord {
         rule_set: u32::try_from(rule_set).map_err(|_| bad("rule set"))?,
         local_time: domain::routing::LocalTime {
@@ -541,10 +547,32 @@ pub(crate) fn decision_record(
             weekday: u8::try_from(weekday).map_err(|_| bad("weekday"))?,
         },
         waived,
+        full,
         stock,
         outcome,
         explanation,
     })
+}
+
+/// Warehouse codes as stored: comma-separated.
+pub(crate) fn codes_text(codes: &[domain::WarehouseCode]) -> String {
+    codes
+        .iter()
+        .map(|it| it.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Shipment counts per warehouse as stored.
+pub(crate) fn loads(rows: Vec<(String, i64)>) -> Result<Vec<(domain::WarehouseCode, u64)>> {
+    rows.into_iter()
+        .map(|(w, n)| {
+            Ok((
+                domain::WarehouseCode::new(&w).map_err(|e| Error::Storage(e.to_string()))?,
+                u64::try_from(n).map_err(|_| Error::Storage(format!("count {n}")))?,
+            ))
+        })
+        .collect()
 }
 
 /// SKUs as stored (code, name, category, weight, bonded, presale) with their components (combo,

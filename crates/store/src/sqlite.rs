@@ -187,10 +187,21 @@ fn start_checkpointer(path: &Path, store: std::sync::Weak<Mutex<Connection>>) ->
     Ok(())
 }
 
-const DECISION_COLUMNS: &str =
-    "id, order_id, at, rule_set, local_minute, weekday, waived, stock, outcome, explanation";
+const DECISION_COLUMNS: &str = "id, order_id, at, rule_set, local_minute, weekday, waived, stock, outcome, explanation, at_capacity";
 
-type DecisionParts = (i64, i64, i64, i64, i64, i64, String, String, String, String);
+type DecisionParts = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn decision_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<DecisionParts> {
     Ok((
@@ -204,11 +215,13 @@ fn decision_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<DecisionParts> {
         r.get(7)?,
         r.get(8)?,
         r.get(9)?,
+        r.get(10)?,
     ))
 }
 
 fn stored_decision(parts: DecisionParts) -> Result<StoredDecision> {
-    let (id, order, at, rule_set, minute, weekday, waived, stock, outcome, explanation) = parts;
+    let (id, order, at, rule_set, minute, weekday, waived, stock, outcome, explanation, full) =
+        parts;
     Ok(StoredDecision {
         id,
         order: OrderId(order),
@@ -218,6 +231,7 @@ fn stored_decision(parts: DecisionParts) -> Result<StoredDecision> {
             minute,
             weekday,
             &waived,
+            &full,
             stock,
             outcome,
             explanation,
@@ -831,7 +845,7 @@ impl Tx for SqliteTx<'_> {
     ) -> Result<()> {
         let mut stmt = self
             .0
-            .prepare_cached("insert into decisions (order_id, rule_set, at, local_minute, weekday, waived, stock, outcome, explanation) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+            .prepare_cached("insert into decisions (order_id, rule_set, at, local_minute, weekday, waived, stock, outcome, explanation, at_capacity) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
             .map_err(db_err)?;
         stmt.execute(params![
             order_id,
@@ -842,7 +856,8 @@ impl Tx for SqliteTx<'_> {
             crate::rows::waived_text(&record.waived),
             record.stock,
             record.outcome,
-            record.explanation
+            record.explanation,
+            crate::rows::codes_text(&record.full)
         ])
         .map_err(db_err)?;
         Ok(())
@@ -1542,6 +1557,22 @@ impl Store for SqliteStore {
                 .map_err(db_err)?;
             let level = stmt.query_row(params![warehouse.as_str(), sku.as_str()], stock_level).optional().map_err(db_err)?;
             Ok(level.unwrap_or(StockLevel::EMPTY))
+        })
+        .await
+    }
+
+    async fn shipments_since(&self, since: Timestamp) -> Result<Vec<(WarehouseCode, u64)>> {
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached("select warehouse, count(*) from shipments where created_at >= ?1 and status <> 'voided' group by warehouse order by warehouse")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([since.unix_millis()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            crate::rows::loads(rows)
         })
         .await
     }

@@ -18,6 +18,9 @@ pub struct WarehouseSpec {
     pub carriers: Vec<String>,
     /// Stock in this warehouse may be promised beyond what is on hand.
     pub allow_oversell: bool,
+    /// Shipments a day it can handle; once today's are planned it is chosen only when no other can
+    /// ship.
+    pub daily_capacity: Option<u32>,
 }
 
 /// The warehouses and the routing settings.
@@ -160,6 +163,13 @@ pub struct LocalTime {
 }
 
 impl LocalTime {
+    /// The start of the local day containing `millis`, as milliseconds since the epoch.
+    pub fn day_start(millis: i64, offset_minutes: i32) -> i64 {
+        let offset = i64::from(offset_minutes) * 60_000;
+        let local = millis + offset;
+        local - local.rem_euclid(86_400_000) - offset
+    }
+
     /// The local time at `millis` since the epoch in a zone `offset_minutes` east of UTC.
     pub fn at(millis: i64, offset_minutes: i32) -> LocalTime {
         let local = millis.div_euclid(60_000) + i64::from(offset_minutes);

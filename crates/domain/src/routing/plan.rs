@@ -69,7 +69,9 @@ pub(crate) fn plan(
     let mut shipments: Vec<PlannedShipment> = Vec::new();
     let mut shortages = Vec::new();
     for group in &groups {
-        let candidates = candidates(network, asked, &group.require, place);
+        let mut candidates = candidates(network, asked, &group.require, place);
+        // A stable sort: warehouses at capacity go last, each side keeps its ranking.
+        candidates.sort_by_key(|w| input.full.contains(&w.code));
         if candidates.is_empty() {
             let mut require: Vec<&str> = asked.require.iter().map(String::as_str).collect();
             require.extend(group.require.iter().copied());

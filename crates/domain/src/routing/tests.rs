@@ -95,6 +95,7 @@ fn warehouse(code: &str, area: &str, capabilities: &[&str], carriers: &[&str]) -
         capabilities: capabilities.iter().map(|it| (*it).to_owned()).collect(),
         carriers: carriers.iter().map(|it| (*it).to_owned()).collect(),
         allow_oversell: false,
+        daily_capacity: None,
     }
 }
 
@@ -182,6 +183,7 @@ fn run(order: &StandardOrder, rules: &[Rule], stock: &StockSnapshot) -> Decision
         shop_code: "tmall-flagship",
         channel: ChannelKind::Tmall,
         waived: &waived,
+        full: &BTreeSet::new(),
         time: TIME,
     };
     let rules = RuleSet {
@@ -649,6 +651,7 @@ fn actions_shape_the_decision() {
         shop_code: "s",
         channel: ChannelKind::Tmall,
         waived: &waived,
+        full: &BTreeSet::new(),
         time: TIME,
     };
     let rules = RuleSet {
@@ -874,6 +877,7 @@ fn the_default_strategy_and_platform_holds() {
         shop_code: "s",
         channel: ChannelKind::Tmall,
         waived: &waived,
+        full: &BTreeSet::new(),
         time: TIME,
     };
     let d = decide(&input, &RuleSet::default(), &network, &catalog(), &stock);
@@ -900,6 +904,37 @@ fn the_default_strategy_and_platform_holds() {
         run(&partly, &[], &plenty()).encode(),
         "ship JX01/YTO 1x1",
         "refunded lines do not ship"
+    );
+}
+
+#[test]
+fn a_warehouse_at_capacity_is_chosen_last() {
+    let o = order();
+    let waived = BTreeSet::new();
+    let full = BTreeSet::from([wh("JX01")]);
+    let input = RoutingInput {
+        order: &o,
+        shop_code: "s",
+        channel: ChannelKind::Tmall,
+        waived: &waived,
+        full: &full,
+        time: TIME,
+    };
+    let d = decide(
+        &input,
+        &RuleSet::default(),
+        &network(),
+        &catalog(),
+        &plenty(),
+    );
+    assert_eq!(shipments(&d), ["GZ01/ZTO 1"], "the next nearest instead");
+    let mut stock = plenty();
+    stock.set(wh("GZ01"), sku("TEA"), 0);
+    let d = decide(&input, &RuleSet::default(), &network(), &catalog(), &stock);
+    assert_eq!(
+        shipments(&d),
+        ["JX01/YTO 1"],
+        "still chosen when nobody else can ship"
     );
 }
 

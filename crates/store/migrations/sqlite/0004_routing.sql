@@ -18,6 +18,8 @@ create table decisions (
     weekday integer not null,
     -- Hold reasons a person had released, comma-separated.
     waived text not null,
+    -- Warehouses at their daily capacity, comma-separated.
+    at_capacity text not null,
     -- The stock snapshot of the order's SKUs, `WAREHOUSE:SKU=N;…`.
     stock text not null,
     -- `Decision::encode`, and its explanation for people.
@@ -38,5 +40,7 @@ create table rule_sets (
 -- Orders of one buyer and address may join an allocated shipment with the same key.
 alter table shipments add column merge_key text;
 create index shipments_merge on shipments (merge_key, warehouse) where status = 'allocated';
+-- Today's load per warehouse, for daily capacities.
+create index shipments_created on shipments (created_at);
 
 alter table events add column note text not null default '';

@@ -59,4 +59,5 @@ conformance!(
     a_released_hold_is_not_held_again,
     rule_sets_are_versioned,
     a_changed_or_refunded_order_is_routed_again,
+    a_full_warehouse_passes_work_on,
 );

@@ -53,6 +53,7 @@ fn network() -> Network {
         capabilities: Default::default(),
         carriers: vec![carrier.to_owned()],
         allow_oversell: false,
+        daily_capacity: None,
     };
     Network {
         warehouses: vec![spec("JX01", "330402", "YTO"), spec("GZ01", "440106", "ZTO")],
@@ -497,4 +498,36 @@ pub(crate) async fn a_changed_or_refunded_order_is_routed_again(db: &TestDb) {
         .sum();
     assert_eq!(reserved_for(&store, &a).await, expected);
     assert_eq!(store.decisions(ids[0]).await.unwrap().len(), 2);
+}
+
+pub(crate) async fn a_full_warehouse_passes_work_on(db: &TestDb) {
+    let store = db.open().await;
+    let shop = tmall(&store).await;
+    warehouses(&store, 1000).await;
+    let items: Vec<_> = (0..12)
+        .map(|n| {
+            let mut it = synthetic_item(13, shop, &format!("CAP{n:02}"), 0, T0);
+            it.order.receiver.province = "浙江省".to_owned();
+            it.order.receiver.area_code = "330106".to_owned();
+            it
+        })
+        .collect();
+    ingest(&store, items).await;
+    let mut router = router(&store, RuleSet::default()).await;
+    router.network.warehouses[0].daily_capacity = Some(5);
+    let report = route_pending(store.as_ref(), &router, &ROUTER, T0, 4)
+        .await
+        .unwrap();
+    assert_eq!(report.allocated, 12);
+    assert_eq!(report.by_destination.get("JX01"), Some(&5), "{report:?}");
+    assert_eq!(report.by_destination.get("GZ01"), Some(&7));
+    let load: BTreeMap<WarehouseCode, u64> = store
+        .shipments_since(T0.plus_millis(-86_400_000))
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(load.get(&wh("JX01")), Some(&5));
+    let same = replay(store.as_ref(), &router, T0).await.unwrap();
+    assert!(same.changed.is_empty(), "{:?}", same.changed);
 }
