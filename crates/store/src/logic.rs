@@ -366,13 +366,7 @@ pub(crate) async fn apply_routing<T: Tx>(
                 join_shipment(tx, id, new, at).await?;
                 id
             }
-            None => {
-                let id = insert_shipment(tx, new, at).await?;
-                if let Some(key) = &new.merge_key {
-                    tx.set_merge_key(id, key).await?;
-                }
-                id
-            }
+            None => insert_shipment(tx, new, at).await?,
         };
         shipments.push(ShipmentId(id));
     }
@@ -733,7 +727,7 @@ async fn insert_shipment<T: Tx>(tx: &mut T, new: &NewShipment, at: Timestamp) ->
         version: 1,
         created_at: at.unix_millis(),
     };
-    let id = tx.insert_shipment(&row).await?;
+    let id = tx.insert_shipment(&row, new.merge_key.as_deref()).await?;
     plan_lines(tx, id, &new.lines).await?;
     tx.append_event(NewEvent {
         subject_kind: "shipment",

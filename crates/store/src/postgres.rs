@@ -802,10 +802,10 @@ impl Tx for PgTx {
         Ok(())
     }
 
-    async fn insert_shipment(&mut self, row: &ShipmentRow) -> Result<i64> {
+    async fn insert_shipment(&mut self, row: &ShipmentRow, merge_key: Option<&str>) -> Result<i64> {
         let out = sqlx::query(
-            "insert into shipments (warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+            "insert into shipments (warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at, merge_key) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
         )
         .bind(&row.warehouse)
         .bind(&row.carrier)
@@ -815,6 +815,7 @@ impl Tx for PgTx {
         .bind(&row.tracking_no)
         .bind(row.version)
         .bind(row.created_at)
+        .bind(merge_key)
         .fetch_one(&mut *self.0)
         .await
         .map_err(db_err)?;
@@ -919,16 +920,6 @@ impl Tx for PgTx {
             .await
             .map_err(db_err)?;
         row.as_ref().map(|r| get(r, 0)).transpose()
-    }
-
-    async fn set_merge_key(&mut self, shipment_id: i64, merge_key: &str) -> Result<()> {
-        sqlx::query("update shipments set merge_key = $2 where id = $1")
-            .bind(shipment_id)
-            .bind(merge_key)
-            .execute(&mut *self.0)
-            .await
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn allocated_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {

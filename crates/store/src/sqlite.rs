@@ -753,10 +753,10 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn insert_shipment(&mut self, row: &ShipmentRow) -> Result<i64> {
+    async fn insert_shipment(&mut self, row: &ShipmentRow, merge_key: Option<&str>) -> Result<i64> {
         let mut stmt = self
             .0
-            .prepare_cached("insert into shipments (warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+            .prepare_cached("insert into shipments (warehouse, carrier, status, holder, lease_until, tracking_no, version, created_at, merge_key) values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
             .map_err(db_err)?;
         stmt.execute(params![
             row.warehouse,
@@ -766,7 +766,8 @@ impl Tx for SqliteTx<'_> {
             row.lease_until,
             row.tracking_no,
             row.version,
-            row.created_at
+            row.created_at,
+            merge_key
         ])
         .map_err(db_err)?;
         Ok(self.0.last_insert_rowid())
@@ -876,15 +877,6 @@ impl Tx for SqliteTx<'_> {
         stmt.query_row(params![merge_key, warehouse, carrier], |r| r.get(0))
             .optional()
             .map_err(db_err)
-    }
-
-    async fn set_merge_key(&mut self, shipment_id: i64, merge_key: &str) -> Result<()> {
-        self.0
-            .prepare_cached("update shipments set merge_key = ?2 where id = ?1")
-            .map_err(db_err)?
-            .execute(params![shipment_id, merge_key])
-            .map_err(db_err)?;
-        Ok(())
     }
 
     async fn allocated_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {

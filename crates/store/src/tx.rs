@@ -166,7 +166,8 @@ pub(crate) trait Tx {
         shipped: i64,
     ) -> Result<()>;
 
-    async fn insert_shipment(&mut self, row: &ShipmentRow) -> Result<i64>;
+    /// Inserts a shipment (with the merge key orders of one buyer and address share); returns its id.
+    async fn insert_shipment(&mut self, row: &ShipmentRow, merge_key: Option<&str>) -> Result<i64>;
     async fn insert_shipment_line(
         &mut self,
         shipment_id: i64,
@@ -193,7 +194,6 @@ pub(crate) trait Tx {
         warehouse: &str,
         carrier: Option<&str>,
     ) -> Result<Option<i64>>;
-    async fn set_merge_key(&mut self, shipment_id: i64, merge_key: &str) -> Result<()>;
     /// The unclaimed (allocated) shipments holding lines of the order.
     async fn allocated_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>>;
     /// Deletes the order's lines from a shipment; returns `(line_no, quantity)` of each.
