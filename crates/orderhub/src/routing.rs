@@ -147,13 +147,29 @@ pub(crate) async fn route(store: &dyn Store, router: &Router, at: Timestamp) -> 
     Ok(())
 }
 
-/// `orderhub rules test`: needs no store; the configuration's SKUs are the catalogue.
+/// A rule file's test cases run against the configuration, whose SKUs are the catalogue.
+fn run_file_cases(
+    config: &Config,
+    text: &str,
+    origin: &str,
+) -> anyhow::Result<(rules::RuleFile, Vec<rules::CaseResult>)> {
+    let catalog = config.catalog()?;
+    let names = names(config, &catalog)?;
+    let compiled = compile(text, origin, &names)?;
+    let results = rules::run_cases(
+        &compiled.cases,
+        &compiled.rules,
+        &names.network,
+        &app::catalog_of(&catalog),
+    );
+    Ok((compiled, results))
+}
+
+/// `orderhub rules test`: needs no store.
 pub(crate) fn test(config: &Config, file: &Path) -> anyhow::Result<bool> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let catalog = config.catalog()?;
-    let names = names(config, &catalog)?;
-    let compiled = compile(&text, &file.display().to_string(), &names)?;
+    let (compiled, results) = run_file_cases(config, &text, &file.display().to_string())?;
     println!(
         "{}: {} rules, {} test cases",
         file.display(),
@@ -176,12 +192,6 @@ pub(crate) fn test(config: &Config, file: &Path) -> anyhow::Result<bool> {
             carriers.join(", ")
         );
     }
-    let results = rules::run_cases(
-        &compiled.cases,
-        &compiled.rules,
-        &names.network,
-        &app::catalog_of(&catalog),
-    );
     for result in &results {
         let mark = if result.passed { "ok  " } else { "FAIL" };
         println!("{mark} {}: {}", result.name, result.got);
@@ -298,5 +308,32 @@ pub(crate) async fn review(
             println!("order {order} is {}", released.lifecycle.status);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, EXAMPLE};
+    use crate::routing::run_file_cases;
+
+    #[test]
+    fn the_seed_rules_pass_their_cases_on_the_example_configuration() {
+        let config = Config::parse(EXAMPLE).unwrap();
+        let (compiled, results) = run_file_cases(&config, rules::SEED, "seed").unwrap();
+        assert_eq!(compiled.cases.len(), results.len());
+        let failed: Vec<_> = results.iter().filter(|it| !it.passed).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+
+    #[test]
+    fn a_rule_naming_an_unknown_warehouse_is_refused() {
+        let config = Config::parse(EXAMPLE).unwrap();
+        let text = rules::SEED.replace("assign = [\"JX01\", \"GZ01\"]", "assign = [\"HZ09\"]");
+        let err = run_file_cases(&config, &text, "edited").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("rule 4 \"江浙沪发嘉兴仓\": then.assign[0]: unknown warehouse \"HZ09\""),
+            "{err}"
+        );
     }
 }
