@@ -1050,3 +1050,53 @@ async fn a_real_loopback_server_answers_and_shuts_down() {
         "still listening"
     );
 }
+
+#[tokio::test]
+async fn injected_outages_answer_then_pass() {
+    use simulators::taobao::Outage;
+
+    let fixture = fixture(config(1));
+    let params = signed(
+        fixture.clock.as_ref(),
+        SignMethod::Md5,
+        &[
+            ("method", "taobao.trade.fullinfo.get"),
+            ("fields", "tid"),
+            ("tid", "1"),
+        ],
+    );
+    let send = || async {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
+        let request = Request::post("/router/rest")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = fixture.simulator.router().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    fixture.simulator.lock().fail_next(2, Outage::BadGateway);
+    for _ in 0..2 {
+        let (status, body) = send().await;
+        assert_eq!(status, 502);
+        assert!(body.contains("502 Bad Gateway"), "{body}");
+    }
+    fixture.simulator.lock().fail_next(1, Outage::Timeout);
+    let (status, body) = send().await;
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["error_response"]["sub_code"],
+        "isp.top-remote-connection-timeout"
+    );
+    let (status, body) = send().await;
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["error_response"]["sub_code"], "isv.trade-not-exist",
+        "served again"
+    );
+}

@@ -131,6 +131,23 @@ pub struct QuantityUpdate {
     pub result: Option<i64>,
 }
 
+/// Trouble the gateway answers with instead of serving, for retry and backoff tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outage {
+    /// HTTP 502 with an HTML page, as TOP's load balancer answers when the gateway is down.
+    BadGateway,
+    /// HTTP 200 with code 15 `isp.top-remote-connection-timeout`: the service behind timed out.
+    Timeout,
+}
+
+/// An HTTP answer: status, whether the body is JSON, and the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub json: bool,
+    pub body: String,
+}
+
 /// The whole simulated platform.
 #[derive(Debug)]
 pub struct Simulation {
@@ -143,6 +160,7 @@ pub struct Simulation {
     requests: u64,
     consignments: Vec<Consignment>,
     quantity_updates: Vec<QuantityUpdate>,
+    outage: Option<(u32, Outage)>,
 }
 
 /// The parameters of one request as received (query first, then the form body).
@@ -282,6 +300,50 @@ impl Simulation {
             requests: 0,
             consignments: Vec::new(),
             quantity_updates: Vec::new(),
+            outage: None,
+        }
+    }
+
+    /// The next `calls` calls fail with `outage` (none of them reaches a method or the records).
+    pub fn fail_next(&mut self, calls: u32, outage: Outage) {
+        self.outage = Some((calls, outage));
+    }
+
+    /// Answers one HTTP request at `now`: an injected outage, else [`Simulation::handle`].
+    pub fn answer(&mut self, params: Params<'_>, now: Timestamp) -> Reply {
+        let outage = match &mut self.outage {
+            Some((left, outage)) if *left > 0 => {
+                *left -= 1;
+                Some(*outage)
+            }
+            Some(_) | None => None,
+        };
+        match outage {
+            None => Reply {
+                status: 200,
+                json: true,
+                body: self.handle(params, now).to_string(),
+            },
+            Some(Outage::BadGateway) => Reply {
+                status: 502,
+                json: false,
+                body: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>".to_owned(),
+            },
+            Some(Outage::Timeout) => {
+                self.advance(now);
+                self.requests += 1;
+                let error = TopError::with_sub(
+                    15,
+                    "Remote service error",
+                    "isp.top-remote-connection-timeout",
+                    "远程服务调用超时，请稍后重试",
+                );
+                Reply {
+                    status: 200,
+                    json: true,
+                    body: error.body(&request_id(self.seed, self.requests)).to_string(),
+                }
+            }
         }
     }
 

@@ -16,6 +16,8 @@
 //! unpaid trades refused with `isv.logistics-offline-service-error:B04`), `taobao.refunds.receive.get`
 //! and `taobao.item.quantity.update` (type 1 sets, type 2 adds). Write-backs are recorded as received.
 //!
+//! Injected outages (`Simulation::fail_next`): HTTP 502 pages and `isp.top-remote-connection-timeout`.
+//!
 //! Not simulated: XML answers, `simplify=true`, TMC push, `oaid` decryption. Business sub codes other
 //! than B01/B04, 7 and 27 (window too long, trade or item not found) are our best reading of the docs.
 
@@ -28,8 +30,8 @@ mod wire;
 
 pub use crate::taobao::data::{CATALOGUE, PLACES, Place, Product, Sku};
 pub use crate::taobao::gateway::{
-    ALLOWED_SKEW_MILLIS, App, Config, Consignment, Grant, QuantityUpdate, RateLimit, ShopConfig,
-    Simulation,
+    ALLOWED_SKEW_MILLIS, App, Config, Consignment, Grant, Outage, QuantityUpdate, RateLimit, Reply,
+    ShopConfig, Simulation,
 };
 pub use crate::taobao::server::{GATEWAY_PATH, ServeConfig, ServerHandle, Simulator, start};
 pub use crate::taobao::shop::{

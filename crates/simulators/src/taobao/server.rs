@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::taobao::gateway::{Config, Simulation};
+use crate::taobao::gateway::{Config, Reply, Simulation};
 use crate::taobao::wire::TopError;
 
 /// TOP's gateway path.
@@ -61,11 +61,18 @@ impl Simulator {
             .with_state(self.clone())
     }
 
-    /// Answers one request's parameters at the clock's present.
+    /// Answers one request's parameters at the clock's present (no injected outage).
     pub fn handle(&self, params: &[(String, String)]) -> Value {
         let now = self.clock.now();
         let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
         state.handle(params, now)
+    }
+
+    /// Answers one HTTP request at the clock's present, injected outages included.
+    pub fn answer(&self, params: &[(String, String)]) -> Reply {
+        let now = self.clock.now();
+        let mut state = self.state.lock().unwrap_or_else(|it| it.into_inner());
+        state.answer(params, now)
     }
 }
 
@@ -132,15 +139,25 @@ async fn gateway(
     if form {
         params.extend(decode(&body));
     }
-    let body = match method {
-        Method::GET | Method::POST => simulator.handle(&params),
-        _ => TopError::new(9, "Http Action Not Allowed").body("0"),
+    let reply = match method {
+        Method::GET | Method::POST => simulator.answer(&params),
+        _ => Reply {
+            status: 200,
+            json: true,
+            body: TopError::new(9, "Http Action Not Allowed")
+                .body("0")
+                .to_string(),
+        },
     };
-    let mut response = (StatusCode::OK, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=UTF-8"),
-    );
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = match reply.json {
+        true => "application/json;charset=UTF-8",
+        false => "text/html",
+    };
+    let mut response = (status, reply.body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
