@@ -59,8 +59,6 @@ fn pure_crates_stay_pure() {
     assert_no_dependency(&metadata, "rules", &io);
     // Notifiers build the robots' JSON bodies; sending is the delivery worker's.
     assert_no_dependency(&metadata, "notifiers", &io);
-    // Signers are pure today; the connectors' clients will join them in the same crate.
-    assert_no_dependency(&metadata, "channels", EDGE_CRATES);
 }
 
 #[test]

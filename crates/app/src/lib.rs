@@ -4,12 +4,18 @@
 //! SQLite and PostgreSQL, and `store`'s conformance suite holds both to the same stories. [`Clock`] is
 //! how edges learn the time; the core only ever receives a `Timestamp`.
 
+mod channel;
 mod clock;
 mod error;
 mod route;
 mod screen;
 mod store;
+mod sync;
 
+pub use crate::channel::{
+    ChannelError, Connector, Fetched, ListedStock, MapFailure, OrderPage, PageToken, PushMessage,
+    ShipmentConfirmation, SyncLimits, Window,
+};
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
 pub use crate::route::{
@@ -21,3 +27,4 @@ pub use crate::store::{
     OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision, RoutingBatch,
     SkuDefinition, StockRequest, Store, StoredDecision, Stream, UnknownSku,
 };
+pub use crate::sync::{Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_orders};

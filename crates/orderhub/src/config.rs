@@ -115,6 +115,42 @@ pub(crate) struct ShopConfig {
     /// aliexpress, shopee, shopify, csv or ocr.
     pub(crate) channel: String,
     pub(crate) name: String,
+    /// The platform API, for shops that sync by themselves (CSV-only shops leave it out).
+    pub(crate) api: Option<ApiConfig>,
+}
+
+/// A shop's platform API settings. Secrets are named by environment variable, never written here.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiConfig {
+    /// The gateway URL; the platform's production gateway when absent.
+    pub(crate) gateway: Option<String>,
+    pub(crate) app_key: String,
+    /// The environment variable holding the app secret.
+    pub(crate) app_secret_env: String,
+    /// The environment variable holding the seller's access token.
+    pub(crate) session_env: String,
+    /// md5, hmac or hmac-sha256 (TOP).
+    #[serde(default = "hmac_sha256")]
+    pub(crate) sign_method: String,
+    /// How often the order stream is pulled, in seconds.
+    #[serde(default = "fifteen_minutes")]
+    pub(crate) interval_seconds: u64,
+    /// How far back a shop's first pull starts, in days.
+    #[serde(default = "three_days")]
+    pub(crate) first_sync_days: u32,
+}
+
+fn hmac_sha256() -> String {
+    "hmac-sha256".to_owned()
+}
+
+fn fifteen_minutes() -> u64 {
+    900
+}
+
+fn three_days() -> u32 {
+    3
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +190,16 @@ url = "sqlite://data/orderhub.db"
 code = "tmall-flagship"
 channel = "tmall"
 name = "天猫旗舰店"
+# Pull orders from the platform API (`orderhub sync`). Secrets come from environment variables.
+# `orderhub simulate taobao` serves a simulator to point `gateway` at.
+# [shops.api]
+# gateway = "https://gw.api.taobao.com/router/rest"
+# app_key = "12345678"
+# app_secret_env = "TMALL_APP_SECRET"
+# session_env = "TMALL_SESSION"
+# sign_method = "hmac-sha256"
+# interval_seconds = 900
+# first_sync_days = 3
 
 [[shops]]
 code = "douyin-main"
@@ -283,8 +329,24 @@ impl Config {
     pub(crate) fn parse(text: &str) -> anyhow::Result<Config> {
         let config: Config = toml::from_str(text)?;
         for shop in &config.shops {
-            if domain::ChannelKind::parse(&shop.channel).is_none() {
+            let Some(channel) = domain::ChannelKind::parse(&shop.channel) else {
                 bail!("shop {:?}: unknown channel {:?}", shop.code, shop.channel);
+            };
+            if let Some(api) = &shop.api {
+                if !crate::sync::SUPPORTED.contains(&channel) {
+                    bail!(
+                        "shop {:?}: no API connector for {} yet (import its exports instead)",
+                        shop.code,
+                        shop.channel
+                    );
+                }
+                if channels::taobao::SignMethod::from_param(&api.sign_method).is_none() {
+                    bail!(
+                        "shop {:?}: api.sign_method {:?} is not md5, hmac or hmac-sha256",
+                        shop.code,
+                        api.sign_method
+                    );
+                }
             }
         }
         for warehouse in &config.warehouses {

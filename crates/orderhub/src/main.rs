@@ -13,6 +13,7 @@ mod route_bench;
 mod routing;
 mod skus;
 mod stock;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -104,6 +105,12 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: routing::RulesCommand,
+    },
+    /// Pull every API shop's orders (`[shops.api]`), then screen and route what changed.
+    Sync {
+        /// Keep pulling, each shop on its interval, until stopped.
+        #[arg(long)]
+        watch: bool,
     },
     /// Stock per warehouse and SKU, and receiving goods.
     Stock {
@@ -199,6 +206,15 @@ fn run() -> anyhow::Result<()> {
                     })
                 }
             }
+        }
+        Command::Sync { watch } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let base = config_dir(cli.config.as_deref());
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                sync::run(&config, &base, store, watch).await
+            })
         }
         Command::Stock { command } => {
             let config = Config::load(cli.config.as_deref())?;

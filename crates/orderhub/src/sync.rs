@@ -1,0 +1,229 @@
+//! `orderhub sync`: pull every API shop's orders through its connector (the sync loop of `app`),
+//! screen and route what changed. `--watch` keeps pulling, each shop on its interval with jitter,
+//! through a store lease per shop so that several OrderHub processes never pull one shop at once;
+//! a failing shop is reported and retried on its next turn while the others go on.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use app::{Connector, Pause, RetryPolicy, Store};
+use domain::{Actor, ChannelKind, Shop, Timestamp};
+
+use crate::config::{ApiConfig, Config};
+
+/// The channels with a connector today.
+pub(crate) const SUPPORTED: [ChannelKind; 2] = [ChannelKind::Taobao, ChannelKind::Tmall];
+
+/// Sleeps on the runtime.
+struct Sleep;
+
+#[async_trait::async_trait]
+impl Pause for Sleep {
+    async fn pause(&self, millis: i64) {
+        tokio::time::sleep(Duration::from_millis(millis.max(0) as u64)).await;
+    }
+}
+
+/// A small xorshift, seeded from the clock: jitter needs spread, not secrecy.
+struct Jitter(u64);
+
+impl Jitter {
+    fn new(seed: i64) -> Jitter {
+        Jitter((seed as u64) | 1)
+    }
+
+    /// A value in `0..=max`.
+    fn up_to(&mut self, max: i64) -> i64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        if max <= 0 {
+            0
+        } else {
+            (self.0 % (max as u64 + 1)) as i64
+        }
+    }
+}
+
+fn secret(name: &str, what: &str, shop: &str) -> anyhow::Result<String> {
+    std::env::var(name)
+        .with_context(|| format!("shop {shop:?}: {what} is read from ${name}, which is not set"))
+}
+
+/// The connector of a configured API shop.
+pub(crate) fn connector(shop: &Shop, api: &ApiConfig) -> anyhow::Result<Arc<dyn Connector>> {
+    match shop.channel {
+        ChannelKind::Taobao | ChannelKind::Tmall => {
+            let config = channels::taobao::TaobaoConfig {
+                gateway: api
+                    .gateway
+                    .clone()
+                    .unwrap_or_else(|| channels::taobao::GATEWAY.to_owned()),
+                app_key: api.app_key.clone(),
+                app_secret: secret(&api.app_secret_env, "the app secret", &shop.code)?,
+                session: secret(&api.session_env, "the session", &shop.code)?,
+                sign_method: channels::taobao::SignMethod::from_param(&api.sign_method)
+                    .context("validated at load")?,
+                page_size: 50,
+            };
+            let connector = channels::taobao::TaobaoConnector::new(config, shop.id, None)
+                .map_err(|e| anyhow::anyhow!("shop {:?}: mapping: {e}", shop.code))?;
+            Ok(Arc::new(connector))
+        }
+        other => anyhow::bail!("shop {:?}: no API connector for {other}", shop.code),
+    }
+}
+
+/// The configured API shops with their connectors.
+async fn api_shops(
+    config: &Config,
+    store: &dyn Store,
+) -> anyhow::Result<Vec<(Shop, Arc<dyn Connector>, u64, u32)>> {
+    let shops: HashMap<String, Shop> = store
+        .shops()
+        .await?
+        .into_iter()
+        .map(|it| (it.code.clone(), it))
+        .collect();
+    let mut out = Vec::new();
+    for configured in &config.shops {
+        let Some(api) = &configured.api else { continue };
+        let shop = shops
+            .get(&configured.code)
+            .cloned()
+            .context("configured shops are created at start")?;
+        let connector = connector(&shop, api)?;
+        out.push((shop, connector, api.interval_seconds, api.first_sync_days));
+    }
+    Ok(out)
+}
+
+/// One pull of one shop, then screening and routing of what changed; printed.
+async fn pull_shop(
+    store: &dyn Store,
+    shop: &Shop,
+    connector: &dyn Connector,
+    first_sync_days: u32,
+    router: Option<&app::Router>,
+    jitter: &mut Jitter,
+) -> anyhow::Result<()> {
+    let now = crate::now();
+    let first_from = now.plus_millis(-i64::from(first_sync_days) * 86_400_000);
+    let mut spread = |max: i64| jitter.up_to(max);
+    let report = app::sync_orders(
+        store,
+        connector,
+        shop,
+        first_from,
+        now,
+        &Sleep,
+        &mut spread,
+        RetryPolicy::default(),
+    )
+    .await
+    .with_context(|| format!("shop {:?}", shop.code))?;
+    let screened = app::screen(
+        store,
+        &report.changed,
+        &crate::address::hold_for,
+        &Actor::System,
+        crate::now(),
+    )
+    .await?;
+    println!(
+        "{}: {} windows, {} pages, {} fetched: {} new, {} updated, {} unchanged, {} older, {} rejected, {} held by screening, {} retries; watermark {}",
+        shop.code,
+        report.windows,
+        report.pages,
+        report.fetched,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.stale,
+        report.rejected,
+        screened.held,
+        report.retries,
+        report
+            .watermark
+            .map_or("-".to_owned(), |it| mapping::rfc3339(it, 480)),
+    );
+    if let Some(router) = router {
+        crate::routing::route(store, router, crate::now()).await?;
+    }
+    Ok(())
+}
+
+/// `orderhub sync [--watch]`.
+pub(crate) async fn run(
+    config: &Config,
+    base: &Path,
+    store: Arc<dyn Store>,
+    watch: bool,
+) -> anyhow::Result<()> {
+    let shops = api_shops(config, store.as_ref()).await?;
+    if shops.is_empty() {
+        anyhow::bail!("no shop has an [shops.api] section: nothing to sync");
+    }
+    let router = match config.warehouses.is_empty() {
+        true => None,
+        false => Some(crate::routing::router(config, base, store.as_ref(), crate::now()).await?),
+    };
+    let mut jitter = Jitter::new(crate::now().unix_millis());
+    if !watch {
+        let mut failed = 0;
+        for (shop, connector, _, first_days) in &shops {
+            if let Err(err) = pull_shop(
+                store.as_ref(),
+                shop,
+                connector.as_ref(),
+                *first_days,
+                router.as_ref(),
+                &mut jitter,
+            )
+            .await
+            {
+                eprintln!("{err:#}");
+                failed += 1;
+            }
+        }
+        anyhow::ensure!(failed == 0, "{failed} shop(s) failed to sync");
+        return Ok(());
+    }
+    let holder = format!("orderhub-{}", std::process::id());
+    let mut due: Vec<Timestamp> = shops.iter().map(|_| crate::now()).collect();
+    loop {
+        for (i, (shop, connector, interval, first_days)) in shops.iter().enumerate() {
+            let now = crate::now();
+            if now < due[i] {
+                continue;
+            }
+            let interval_ms = (*interval as i64) * 1000;
+            due[i] = now.plus_millis(interval_ms + jitter.up_to(interval_ms / 10));
+            let lease = format!("sync:{}:orders", shop.code);
+            // The lease outlives a slow pull; it is given back as soon as the pull ends.
+            if !store
+                .acquire_lease(&lease, &holder, now, interval_ms.max(60_000) * 2)
+                .await?
+            {
+                continue;
+            }
+            let outcome = pull_shop(
+                store.as_ref(),
+                shop,
+                connector.as_ref(),
+                *first_days,
+                router.as_ref(),
+                &mut jitter,
+            )
+            .await;
+            store.release_lease(&lease, &holder).await?;
+            if let Err(err) = outcome {
+                eprintln!("{err:#} (retried at its next turn)");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
