@@ -130,6 +130,8 @@ pub(crate) struct ApiConfig {
     pub(crate) app_secret_env: String,
     /// The environment variable holding the seller's access token.
     pub(crate) session_env: String,
+    /// The environment variable holding the refresh token, to renew an expired session.
+    pub(crate) refresh_token_env: Option<String>,
     /// md5, hmac or hmac-sha256 (TOP).
     #[serde(default = "hmac_sha256")]
     pub(crate) sign_method: String,
@@ -197,6 +199,7 @@ name = "天猫旗舰店"
 # app_key = "12345678"
 # app_secret_env = "TMALL_APP_SECRET"
 # session_env = "TMALL_SESSION"
+# refresh_token_env = "TMALL_REFRESH_TOKEN"
 # sign_method = "hmac-sha256"
 # interval_seconds = 900
 # first_sync_days = 3

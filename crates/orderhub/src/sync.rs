@@ -65,6 +65,11 @@ pub(crate) fn connector(shop: &Shop, api: &ApiConfig) -> anyhow::Result<Arc<dyn 
                 app_key: api.app_key.clone(),
                 app_secret: secret(&api.app_secret_env, "the app secret", &shop.code)?,
                 session: secret(&api.session_env, "the session", &shop.code)?,
+                refresh_token: api
+                    .refresh_token_env
+                    .as_deref()
+                    .map(|name| secret(name, "the refresh token", &shop.code))
+                    .transpose()?,
                 sign_method: channels::taobao::SignMethod::from_param(&api.sign_method)
                     .context("validated at load")?,
                 page_size: 50,

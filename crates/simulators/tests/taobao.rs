@@ -51,11 +51,13 @@ fn config(seed: u64) -> Config {
                     session: SESSION.to_owned(),
                     app_key: APP_KEY.to_owned(),
                     expires_at: start_time().plus_millis(30 * 24 * HOUR),
+                    refresh_token: String::new(),
                 },
                 Grant {
                     session: "6100short0lived".to_owned(),
                     app_key: APP_KEY.to_owned(),
                     expires_at: start_time().plus_millis(HOUR),
+                    refresh_token: "6200short0refresh".to_owned(),
                 },
             ],
             traffic: traffic(),

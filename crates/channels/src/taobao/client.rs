@@ -13,7 +13,9 @@ use mapping::OrderMapping;
 use crate::taobao::config::TaobaoConfig;
 use crate::taobao::mapping::{fetched, trade_mapping};
 use crate::taobao::sign;
-use crate::taobao::wire::{accepted, company_code, fullinfo, increment, top_time};
+use crate::taobao::wire::{
+    accepted, company_code, fullinfo, increment, refreshed_session, session_expired, top_time,
+};
 
 /// The trade fields a listing or detail asks for: what the `taobao` mapping reads.
 pub const FIELDS: &str = "tid,tid_str,status,type,created,pay_time,modified,buyer_nick,\
@@ -21,9 +23,26 @@ buyer_open_uid,receiver_name,receiver_mobile,receiver_phone,receiver_state,recei
 receiver_district,receiver_town,receiver_address,receiver_zip,receiver_country,total_fee,\
 discount_fee,post_fee,payment,buyer_message,seller_memo,oaid,orders";
 
+/// Whether a trade's lines carry this tracking number (`invoice_no`).
+fn shipped_with(trade: &str, tracking_no: &str) -> bool {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(trade) else {
+        return false;
+    };
+    value
+        .pointer("/orders/order")
+        .and_then(|it| it.as_array())
+        .is_some_and(|lines| {
+            lines
+                .iter()
+                .any(|line| line.get("invoice_no").and_then(|it| it.as_str()) == Some(tracking_no))
+        })
+}
+
 /// One Taobao/Tmall shop.
 pub struct TaobaoConnector {
     config: TaobaoConfig,
+    /// The seller's session, replaced when a refresh gives a new one.
+    session: std::sync::Mutex<String>,
     shop: ShopId,
     mapping: OrderMapping,
     http: reqwest::Client,
@@ -38,6 +57,7 @@ impl TaobaoConnector {
     ) -> Result<TaobaoConnector, mapping::MapError> {
         Ok(TaobaoConnector {
             mapping: trade_mapping(overrides)?,
+            session: std::sync::Mutex::new(config.session.clone()),
             config,
             shop,
             http: reqwest::Client::builder()
@@ -47,23 +67,62 @@ impl TaobaoConnector {
         })
     }
 
-    /// One signed call; the body of a 2xx answer.
+    fn session(&self) -> String {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// One signed call with the seller's session; when the session has expired and a refresh token
+    /// is configured, the session is refreshed once and the call made again.
     async fn call(
         &self,
         method: &str,
         business: &[(&str, String)],
         now: Timestamp,
     ) -> Result<Vec<u8>, ChannelError> {
+        let body = self
+            .send(method, business, Some(self.session()), now)
+            .await?;
+        let Some(refresh_token) = &self.config.refresh_token else {
+            return Ok(body);
+        };
+        if !session_expired(&body) {
+            return Ok(body);
+        }
+        let params = [("refresh_token", refresh_token.clone())];
+        let answer = self
+            .send("taobao.top.auth.token.refresh", &params, None, now)
+            .await?;
+        let session = refreshed_session(&answer)?;
+        *self
+            .session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = session.clone();
+        self.send(method, business, Some(session), now).await
+    }
+
+    /// One signed form POST; the body of a 2xx answer.
+    async fn send(
+        &self,
+        method: &str,
+        business: &[(&str, String)],
+        session: Option<String>,
+        now: Timestamp,
+    ) -> Result<Vec<u8>, ChannelError> {
         let c = &self.config;
         let mut params: Vec<(&str, String)> = vec![
             ("method", method.to_owned()),
             ("app_key", c.app_key.clone()),
-            ("session", c.session.clone()),
             ("timestamp", top_time(now)),
             ("format", "json".to_owned()),
             ("v", "2.0".to_owned()),
             ("sign_method", c.sign_method.param().to_owned()),
         ];
+        if let Some(session) = session {
+            params.push(("session", session));
+        }
         params.extend(business.iter().cloned());
         let signature = sign(
             &c.app_secret,
@@ -222,11 +281,20 @@ impl Connector for TaobaoConnector {
         let method = "taobao.logistics.offline.send";
         let body = self.call(method, &params, now).await?;
         match accepted(&body, method) {
-            // Already shipped with this very tracking number: a retried delivery.
-            Err(ChannelError::Rejected { message, .. })
-                if message.contains(&confirmation.tracking_no) =>
-            {
-                Ok(())
+            // B04: already shipped (or closed). Shipped with this very tracking number is a retried
+            // delivery of ours, and success.
+            Err(ChannelError::Rejected { code, message }) if code.ends_with("B04") => {
+                let params = [
+                    ("fields", "tid,status,orders".to_owned()),
+                    ("tid", confirmation.external_id.clone()),
+                ];
+                let body = self.call("taobao.trade.fullinfo.get", &params, now).await?;
+                let trade = fullinfo(&body)?;
+                if shipped_with(trade.get(), &confirmation.tracking_no) {
+                    Ok(())
+                } else {
+                    Err(ChannelError::Rejected { code, message })
+                }
             }
             other => other,
         }

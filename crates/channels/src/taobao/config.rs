@@ -15,6 +15,8 @@ pub struct TaobaoConfig {
     pub app_secret: String,
     /// The seller's access token.
     pub session: String,
+    /// Trades for a new session when the current one expires (`taobao.top.auth.token.refresh`).
+    pub refresh_token: Option<String>,
     pub sign_method: SignMethod,
     /// Trades per listing page, 1–100 (TOP recommends 40–50).
     pub page_size: u32,
@@ -27,6 +29,7 @@ impl std::fmt::Debug for TaobaoConfig {
             .field("app_key", &self.app_key)
             .field("app_secret", &"***")
             .field("session", &"***")
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
             .field("sign_method", &self.sign_method)
             .field("page_size", &self.page_size)
             .finish()

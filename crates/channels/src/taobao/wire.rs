@@ -111,6 +111,35 @@ fn ban_seconds(text: &str) -> Option<i64> {
         .and_then(|pair| pair[0].parse().ok())
 }
 
+/// Whether a body says the session is invalid or expired (code 27): a refresh may help.
+pub(crate) fn session_expired(body: &[u8]) -> bool {
+    serde_json::from_slice::<ErrorEnvelope>(body).is_ok_and(|it| it.error_response.code == 27)
+}
+
+/// The new session of a `taobao.top.auth.token.refresh` answer (`token_result` is JSON text).
+pub(crate) fn refreshed_session(body: &[u8]) -> Result<String, ChannelError> {
+    if let Some(err) = error_of(body) {
+        return Err(err);
+    }
+    #[derive(Deserialize)]
+    struct Envelope {
+        top_auth_token_refresh_response: Refresh,
+    }
+    #[derive(Deserialize)]
+    struct Refresh {
+        token_result: String,
+    }
+    #[derive(Deserialize)]
+    struct Token {
+        access_token: String,
+    }
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|e| ChannelError::Decode(format!("top.auth.token.refresh: {e}")))?;
+    let token: Token = serde_json::from_str(&envelope.top_auth_token_refresh_response.token_result)
+        .map_err(|e| ChannelError::Decode(format!("top.auth.token.refresh token_result: {e}")))?;
+    Ok(token.access_token)
+}
+
 /// Reads an increment listing page.
 pub(crate) fn increment(body: &[u8]) -> Result<IncrementResponse<'_>, ChannelError> {
     if let Some(err) = error_of(body) {

@@ -58,6 +58,8 @@ pub struct Grant {
     pub session: String,
     pub app_key: String,
     pub expires_at: Timestamp,
+    /// Trades for a new session through `taobao.top.auth.token.refresh` (empty: cannot refresh).
+    pub refresh_token: String,
 }
 
 /// At most `calls` calls per app key in each window of `window_secs` seconds.
@@ -83,6 +85,7 @@ impl Config {
                     session: "6100example0session".to_owned(),
                     app_key: "12345678".to_owned(),
                     expires_at: now.plus_millis(30 * 24 * 3600 * 1000),
+                    refresh_token: "6200example0refresh".to_owned(),
                 }],
                 traffic: Traffic {
                     orders_per_hour: 20,
@@ -161,6 +164,8 @@ pub struct Simulation {
     consignments: Vec<Consignment>,
     quantity_updates: Vec<QuantityUpdate>,
     outage: Option<(u32, Outage)>,
+    /// Sessions issued by refreshing, for their names.
+    refreshes: u64,
 }
 
 /// The parameters of one request as received (query first, then the form body).
@@ -293,6 +298,7 @@ impl Simulation {
         Simulation {
             apps,
             grants,
+            refreshes: 0,
             shops,
             rate_limit: config.rate_limit,
             windows: HashMap::new(),
@@ -352,6 +358,13 @@ impl Simulation {
     pub fn advance(&mut self, to: Timestamp) {
         for shop in &mut self.shops {
             shop.advance(to);
+        }
+    }
+
+    /// Every session stops working now (refresh tokens still work): for expiry tests.
+    pub fn expire_sessions(&mut self, now: Timestamp) {
+        for (grant, _) in self.grants.values_mut() {
+            grant.expires_at = grant.expires_at.min(now);
         }
     }
 
@@ -436,6 +449,9 @@ impl Simulation {
             Some(it) => it,
             None => return Err(TopError::new(22, "Invalid method")),
         };
+        if method == Method::TokenRefresh {
+            return self.refresh(app_key, params, now);
+        }
         let Some(session) = param(params, "session") else {
             return Err(TopError::new(26, "Missing session"));
         };
@@ -457,8 +473,63 @@ impl Simulation {
             Method::LogisticsOfflineSend => self.ship(shop, app_key, params, now, &mut out)?,
             Method::RefundsReceiveGet => self.refunds(shop, params, &mut out)?,
             Method::ItemQuantityUpdate => self.quantity(shop, app_key, params, now, &mut out)?,
+            Method::TokenRefresh => return self.refresh(app_key, params, now),
         }
         Ok((method.response_name().to_owned(), out))
+    }
+
+    /// `taobao.top.auth.token.refresh`: a new session for a refresh token of this app, valid thirty
+    /// days; the refresh token stays the same. `token_result` is a JSON text, as TOP sends it.
+    fn refresh(
+        &mut self,
+        app_key: &str,
+        params: Params<'_>,
+        now: Timestamp,
+    ) -> Result<(String, Map<String, Value>), TopError> {
+        let Some(refresh_token) = param(params, "refresh_token").filter(|it| !it.is_empty()) else {
+            return Err(TopError::with_sub(
+                40,
+                "Missing required arguments:refresh_token",
+                "isv.missing-parameter:refresh_token",
+                "refresh_token 不能为空",
+            ));
+        };
+        let found = self
+            .grants
+            .values()
+            .filter(|(grant, _)| grant.refresh_token == refresh_token && grant.app_key == app_key)
+            .max_by_key(|(grant, _)| grant.expires_at)
+            .cloned();
+        let Some((grant, shop)) = found else {
+            return Err(TopError::with_sub(
+                15,
+                "Remote service error",
+                "isv.refresh-token-invalid",
+                "refresh_token 无效或已过期",
+            ));
+        };
+        self.refreshes += 1;
+        let base = grant.session.split("-r").next().unwrap_or_default();
+        let session = format!("{base}-r{}", self.refreshes);
+        let expires_in: i64 = 30 * 24 * 3600;
+        let fresh = Grant {
+            session: session.clone(),
+            app_key: grant.app_key.clone(),
+            expires_at: now.plus_millis(expires_in * 1000),
+            refresh_token: grant.refresh_token.clone(),
+        };
+        self.grants.insert(session.clone(), (fresh, shop));
+        let token = json!({
+            "access_token": session,
+            "refresh_token": grant.refresh_token,
+            "expires_in": expires_in,
+            "re_expires_in": expires_in * 6,
+            "token_type": "Bearer",
+            "taobao_user_nick": self.shops[shop].nick,
+        });
+        let mut out = Map::new();
+        out.insert("token_result".to_owned(), json!(token.to_string()));
+        Ok((Method::TokenRefresh.response_name().to_owned(), out))
     }
 
     /// Fixed windows per app key; a call over the limit is refused until the window ends.
@@ -727,6 +798,7 @@ enum Method {
     LogisticsOfflineSend,
     RefundsReceiveGet,
     ItemQuantityUpdate,
+    TokenRefresh,
 }
 
 impl Method {
@@ -737,6 +809,7 @@ impl Method {
             "taobao.logistics.offline.send" => Some(Method::LogisticsOfflineSend),
             "taobao.refunds.receive.get" => Some(Method::RefundsReceiveGet),
             "taobao.item.quantity.update" => Some(Method::ItemQuantityUpdate),
+            "taobao.top.auth.token.refresh" => Some(Method::TokenRefresh),
             _ => None,
         }
     }
@@ -749,6 +822,7 @@ impl Method {
             Method::LogisticsOfflineSend => "logistics_offline_send_response",
             Method::RefundsReceiveGet => "refunds_receive_get_response",
             Method::ItemQuantityUpdate => "item_quantity_update_response",
+            Method::TokenRefresh => "top_auth_token_refresh_response",
         }
     }
 }
