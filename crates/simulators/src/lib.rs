@@ -12,6 +12,8 @@
 
 mod rng;
 
+pub mod douyin;
+pub mod shopify;
 pub mod taobao;
 
 pub use crate::rng::Rng;

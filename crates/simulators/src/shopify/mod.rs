@@ -1,0 +1,1 @@
+//! Shopify: a simulated Admin API (being built).
