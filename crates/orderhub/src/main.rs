@@ -5,12 +5,14 @@ mod address;
 mod address_bench;
 mod bench;
 mod config;
+mod deliver;
 mod import;
 mod normalize;
 mod rejects;
 mod remap;
 mod route_bench;
 mod routing;
+mod simulate;
 mod skus;
 mod stock;
 mod sync;
@@ -111,6 +113,17 @@ enum Command {
         /// Keep pulling, each shop on its interval, until stopped.
         #[arg(long)]
         watch: bool,
+    },
+    /// Serve a platform simulator on a local address (today: taobao), trading in real time.
+    Simulate {
+        /// The platform: taobao.
+        platform: String,
+        #[arg(long, default_value = "127.0.0.1:8801")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 60)]
+        orders_per_hour: u32,
     },
     /// Stock per warehouse and SKU, and receiving goods.
     Stock {
@@ -216,6 +229,17 @@ fn run() -> anyhow::Result<()> {
                 sync::run(&config, &base, store, watch).await
             })
         }
+        Command::Simulate {
+            platform,
+            listen,
+            seed,
+            orders_per_hour,
+        } => match platform.as_str() {
+            "taobao" | "tmall" => {
+                runtime()?.block_on(simulate::taobao(listen, seed, orders_per_hour))
+            }
+            other => anyhow::bail!("no simulator for {other:?} yet (taobao)"),
+        },
         Command::Stock { command } => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {

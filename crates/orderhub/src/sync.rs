@@ -177,6 +177,11 @@ pub(crate) async fn run(
         false => Some(crate::routing::router(config, base, store.as_ref(), crate::now()).await?),
     };
     let mut jitter = Jitter::new(crate::now().unix_millis());
+    let connectors: HashMap<domain::ShopId, Arc<dyn Connector>> = shops
+        .iter()
+        .map(|(shop, connector, _, _)| (shop.id, connector.clone()))
+        .collect();
+    let worker = format!("orderhub-{}", std::process::id());
     if !watch {
         let mut failed = 0;
         for (shop, connector, _, first_days) in &shops {
@@ -194,10 +199,19 @@ pub(crate) async fn run(
                 failed += 1;
             }
         }
+        let delivered =
+            crate::deliver::deliver_once(store.as_ref(), &connectors, &worker, crate::now())
+                .await?;
+        if delivered.delivered + delivered.failed > 0 {
+            println!(
+                "write-backs: {} delivered, {} to retry",
+                delivered.delivered, delivered.failed
+            );
+        }
         anyhow::ensure!(failed == 0, "{failed} shop(s) failed to sync");
         return Ok(());
     }
-    let holder = format!("orderhub-{}", std::process::id());
+    let holder = worker.clone();
     let mut due: Vec<Timestamp> = shops.iter().map(|_| crate::now()).collect();
     loop {
         for (i, (shop, connector, interval, first_days)) in shops.iter().enumerate() {
@@ -229,6 +243,7 @@ pub(crate) async fn run(
                 eprintln!("{err:#} (retried at its next turn)");
             }
         }
+        crate::deliver::deliver_once(store.as_ref(), &connectors, &worker, crate::now()).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

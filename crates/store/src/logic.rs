@@ -962,7 +962,9 @@ async fn ship_lines<T: Tx>(
         let mut all_shipped = true;
         for line in &order.data.lines {
             let progress = line_progress(tx, order_id, line.line_no).await?;
-            all_shipped &= progress.shipped == progress.quantity;
+            // A refunded line has nothing left to ship.
+            all_shipped &= progress.shipped == progress.quantity
+                || line.refund == domain::RefundState::Refunded;
         }
         let event = if all_shipped {
             OrderEvent::ShipAll

@@ -1,0 +1,323 @@
+//! Write-backs: the outbox rows that changes wrote in their own transactions, delivered to the
+//! platforms at least once. A shipment confirmation tells each of the shipment's orders' platforms
+//! the carrier and tracking number (connectors make a repeat harmless); a failure is retried with
+//! backoff, and the outbox row keeps the last error for the order's page.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use app::{Connector, OutboxItem, ShipmentConfirmation, Store};
+use domain::{OrderStatus, ShipmentId, ShopId, Timestamp};
+use serde::Deserialize;
+
+/// What one delivery round did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct DeliveryReport {
+    pub(crate) delivered: u32,
+    pub(crate) failed: u32,
+}
+
+#[derive(Deserialize)]
+struct Confirmation {
+    shipment_id: i64,
+    carrier: Option<String>,
+    tracking_no: Option<String>,
+}
+
+/// Claims due outbox rows for `worker` and delivers them.
+pub(crate) async fn deliver_once(
+    store: &dyn Store,
+    connectors: &HashMap<ShopId, Arc<dyn Connector>>,
+    worker: &str,
+    now: Timestamp,
+) -> anyhow::Result<DeliveryReport> {
+    let mut report = DeliveryReport::default();
+    for item in store.claim_outbox(worker, 100, now, 120_000).await? {
+        let outcome = match item.topic.as_str() {
+            "shipment.confirm" => confirm(store, connectors, &item, now).await,
+            other => Err(format!("no delivery for topic {other:?}")),
+        };
+        // 30 s, 1 min, 2 min … up to an hour between attempts.
+        let backoff = (30_000i64 << item.attempts.min(7)).min(3_600_000);
+        match &outcome {
+            Ok(()) => report.delivered += 1,
+            Err(err) => {
+                report.failed += 1;
+                eprintln!("outbox {} ({}): {err}", item.id, item.topic);
+            }
+        }
+        store
+            .finish_outbox(item.id, worker, outcome, now.plus_millis(backoff))
+            .await?;
+    }
+    Ok(report)
+}
+
+/// Confirms a shipped shipment on the platform of each order in it. An order that still has lines to
+/// ship is confirmed with its last parcel (split confirmations need the platforms' line ids, which
+/// mappings do not keep yet); orders of shops without a connector are the seller's to confirm.
+async fn confirm(
+    store: &dyn Store,
+    connectors: &HashMap<ShopId, Arc<dyn Connector>>,
+    item: &OutboxItem,
+    now: Timestamp,
+) -> Result<(), String> {
+    let payload: Confirmation = serde_json::from_slice(&item.payload)
+        .map_err(|e| format!("unreadable confirmation: {e}"))?;
+    let (Some(carrier), Some(tracking_no)) = (payload.carrier, payload.tracking_no) else {
+        return Err("a confirmation without carrier or tracking number".to_owned());
+    };
+    let shipment = store
+        .load_shipment(ShipmentId(payload.shipment_id))
+        .await
+        .map_err(|e| e.to_string())?;
+    let orders: BTreeSet<_> = shipment.lines.iter().map(|it| it.order).collect();
+    for id in orders {
+        let order = store.load_order(id).await.map_err(|e| e.to_string())?;
+        let Some(connector) = connectors.get(&order.data.shop) else {
+            continue;
+        };
+        if order.lifecycle.status == OrderStatus::PartiallyShipped {
+            continue;
+        }
+        let confirmation = ShipmentConfirmation {
+            external_id: order.data.external_id.as_str().to_owned(),
+            line_ids: Vec::new(),
+            carrier: carrier.clone(),
+            tracking_no: tracking_no.clone(),
+        };
+        connector
+            .confirm_shipment(&confirmation, now)
+            .await
+            .map_err(|e| format!("order {}: {e}", order.data.external_id.as_str()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use app::{Clock, Connector, ManualClock, Pause, RetryPolicy};
+    use channels::taobao::{SignMethod, TaobaoConfig, TaobaoConnector};
+    use domain::{
+        Actor, ChannelKind, OrderStatus, Quantity, ShipmentEvent, SkuCode, TrackingNumber,
+        Warehouse, WarehouseCode, WarehouseKind,
+    };
+    use simulators::taobao::{Config, ServeConfig, Simulator, TradeStatus};
+    use test_support::TestDb;
+
+    use crate::deliver::deliver_once;
+
+    struct NoWait;
+
+    #[async_trait::async_trait]
+    impl Pause for NoWait {
+        async fn pause(&self, _millis: i64) {}
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_shipped_order_is_confirmed_on_the_platform_once() {
+        let start = simulators::taobao::parse_time("2024-06-18 12:00:00").unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let simulator = Simulator::new(Config::example(5, start), clock.clone());
+        let (addr, server) = simulators::taobao::start(ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            simulator: simulator.clone(),
+        })
+        .await
+        .unwrap();
+        let db = TestDb::sqlite();
+        let store = db.open().await;
+        let shop = store
+            .ensure_shop("tmall-sim", ChannelKind::Tmall, "天猫")
+            .await
+            .unwrap();
+        let jx = WarehouseCode::new("JX01").unwrap();
+        store
+            .put_warehouse(&Warehouse {
+                code: jx.clone(),
+                name: "嘉兴仓".to_owned(),
+                kind: WarehouseKind::Own,
+                area_code: "330402".to_owned(),
+                allow_oversell: false,
+            })
+            .await
+            .unwrap();
+        for product in simulators::taobao::CATALOGUE {
+            let codes = product
+                .skus
+                .iter()
+                .map(|it| it.outer_sku_id)
+                .chain([product.outer_iid]);
+            for code in codes.filter(|it| !it.is_empty()) {
+                let sku = SkuCode::new(code).unwrap();
+                store
+                    .put_sku(&app::SkuDefinition::plain(sku.clone(), code))
+                    .await
+                    .unwrap();
+                store
+                    .receive_stock(&jx, &sku, Quantity::new(10_000).unwrap(), "opening", start)
+                    .await
+                    .unwrap();
+            }
+        }
+        let connector: Arc<dyn Connector> = Arc::new(
+            TaobaoConnector::new(
+                TaobaoConfig {
+                    gateway: format!("http://{addr}{}", simulators::taobao::GATEWAY_PATH),
+                    app_key: "12345678".to_owned(),
+                    app_secret: "helloworld".to_owned(),
+                    session: "6100example0session".to_owned(),
+                    refresh_token: None,
+                    sign_method: SignMethod::Md5,
+                    page_size: 50,
+                },
+                shop.id,
+                None,
+            )
+            .unwrap(),
+        );
+        let report = app::sync_orders(
+            store.as_ref(),
+            connector.as_ref(),
+            &shop,
+            start.plus_millis(-3 * 3_600_000),
+            clock.now(),
+            &NoWait,
+            &mut |_| 0,
+            RetryPolicy::default(),
+        )
+        .await
+        .unwrap();
+        app::screen(
+            store.as_ref(),
+            &report.changed,
+            &|_| None,
+            &Actor::System,
+            start,
+        )
+        .await
+        .unwrap();
+        let router = app::Router {
+            rules: domain::routing::RuleSet::default(),
+            network: domain::routing::Network {
+                warehouses: vec![domain::routing::WarehouseSpec {
+                    code: jx.clone(),
+                    area_code: "330402".to_owned(),
+                    capabilities: Default::default(),
+                    carriers: vec!["SF".to_owned()],
+                    allow_oversell: false,
+                    daily_capacity: None,
+                }],
+                min_shipment_minor: 0,
+            },
+            catalog: app::catalog_of(&store.catalog().await.unwrap()),
+            shops: [(shop.id, (shop.code.clone(), shop.channel))].into(),
+            merge_keys: Default::default(),
+            utc_offset_minutes: 480,
+        };
+        let routed = app::route_pending(store.as_ref(), &router, &Actor::System, start, 500)
+            .await
+            .unwrap();
+        assert!(routed.allocated > 0, "{routed:?}");
+
+        // Ship the first allocated order that the platform still waits to see shipped.
+        let waiting: Vec<String> = simulator.lock().shops()[0]
+            .trades()
+            .iter()
+            .filter(|it| it.status == TradeStatus::WaitSellerSendGoods)
+            .map(|it| it.tid.to_string())
+            .collect();
+        let mut shipped = None;
+        for tid in &waiting {
+            let id = domain::ExternalId::new(tid.as_str()).unwrap();
+            let Some(order) = store.find_order(shop.id, &id).await.unwrap() else {
+                continue;
+            };
+            if order.lifecycle.status == OrderStatus::Allocated {
+                shipped = Some(order);
+                break;
+            }
+        }
+        let order = shipped.expect("an allocated order the platform waits on");
+        let decision = &store.decisions(order.id).await.unwrap()[0];
+        assert!(
+            decision.record.outcome.starts_with("ship JX01/SF"),
+            "{decision:?}"
+        );
+        // Shipments are numbered from 1 in the order decisions were written; find this order's.
+        let mut shipment = None;
+        for n in 1..=routed.shipments as i64 {
+            let it = store.load_shipment(domain::ShipmentId(n)).await.unwrap();
+            if it.lines.iter().any(|line| line.order == order.id) {
+                shipment = Some(it);
+                break;
+            }
+        }
+        let shipment = shipment.unwrap();
+        let packer = Actor::User("packer".to_owned());
+        let claimed = store
+            .apply_shipment_event(
+                shipment.id,
+                shipment.version,
+                &ShipmentEvent::Claim {
+                    holder: "packer".to_owned(),
+                    until: start.plus_millis(600_000),
+                },
+                &packer,
+                start,
+            )
+            .await
+            .unwrap();
+        store
+            .apply_shipment_event(
+                shipment.id,
+                claimed.version,
+                &ShipmentEvent::Ship {
+                    holder: "packer".to_owned(),
+                    scanned: claimed.barcode(),
+                    tracking: TrackingNumber::parse("SF1400123456789").unwrap(),
+                },
+                &packer,
+                start,
+            )
+            .await
+            .unwrap();
+
+        let connectors = HashMap::from([(shop.id, connector.clone())]);
+        let first = deliver_once(store.as_ref(), &connectors, "w", clock.now())
+            .await
+            .unwrap();
+        assert_eq!((first.delivered, first.failed), (1, 0));
+        let again = deliver_once(store.as_ref(), &connectors, "w", clock.now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.delivered, again.failed),
+            (0, 0),
+            "delivered rows are done"
+        );
+        let tid: u64 = order.data.external_id.as_str().parse().unwrap();
+        let (accepted, all) = {
+            let simulation = simulator.lock();
+            let all: Vec<_> = simulation
+                .consignments()
+                .iter()
+                .filter(|it| it.tid == tid)
+                .cloned()
+                .collect();
+            let accepted: Vec<_> = all
+                .iter()
+                .filter(|it| it.refused.is_none())
+                .cloned()
+                .collect();
+            (accepted, all)
+        };
+        assert_eq!(accepted.len(), 1, "{all:?}");
+        assert_eq!(accepted[0].out_sid, "SF1400123456789");
+        assert_eq!(accepted[0].company_code, "SF");
+        server.shutdown().await.unwrap();
+    }
+}
