@@ -40,6 +40,19 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value = "target/bench")]
         out: PathBuf,
     },
+    /// Pull a simulated Taobao shop over loopback HTTP through the connector and the sync loop, then
+    /// screen and route what arrived, on a fresh SQLite store.
+    Pull {
+        /// New orders per simulated hour of history.
+        #[arg(long, default_value_t = 2_000)]
+        orders_per_hour: u32,
+        /// Hours of history to pull.
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
     /// Ingest N synthetic standard orders (2–3 lines and a raw document each) in batched commits.
     Store {
         /// How many orders to ingest.
@@ -78,6 +91,11 @@ pub(crate) async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Address { out } => crate::address_bench::run(&out),
         BenchCommand::Import { rows, out } => bench_import(rows, &out).await,
+        BenchCommand::Pull {
+            orders_per_hour,
+            hours,
+            out,
+        } => crate::pull_bench::run(orders_per_hour, hours, &out).await,
         BenchCommand::Route { orders, rules, out } => {
             crate::route_bench::run(orders, rules, &out).await
         }

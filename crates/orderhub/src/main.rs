@@ -8,6 +8,7 @@ mod config;
 mod deliver;
 mod import;
 mod normalize;
+mod pull_bench;
 mod rejects;
 mod remap;
 mod route_bench;
