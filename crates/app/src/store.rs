@@ -488,4 +488,7 @@ pub trait Store: Send + Sync {
         ttl_millis: i64,
     ) -> Result<bool>;
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
+
+    /// Remembers a shop's push message by the platform's event id; `false` when it was seen before.
+    async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool>;
 }

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_routing",
         include_str!("../migrations/postgres/0004_routing.sql"),
     ),
+    (
+        "0005_push",
+        include_str!("../migrations/postgres/0005_push.sql"),
+    ),
 ];
 
 /// Keeps a reject once per shop, format and content while it is open; a repeat counts as an attempt.
@@ -1813,6 +1817,20 @@ impl Store for PostgresStore {
         .bind(holder)
         .bind(now.unix_millis())
         .bind(ttl_millis)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool> {
+        let done = sqlx::query(
+            "insert into push_events (shop_id, event_id, received_at) values ($1, $2, $3) \
+             on conflict (shop_id, event_id) do nothing",
+        )
+        .bind(shop.0)
+        .bind(event_id)
+        .bind(at.unix_millis())
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

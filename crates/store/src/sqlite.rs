@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_routing",
         include_str!("../migrations/sqlite/0004_routing.sql"),
     ),
+    (
+        "0005_push",
+        include_str!("../migrations/sqlite/0005_push.sql"),
+    ),
 ];
 
 static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
@@ -1803,6 +1807,21 @@ impl Store for SqliteStore {
                      on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at \
                      where leases.holder = excluded.holder or leases.expires_at <= ?3",
                     params![name, holder, now.unix_millis(), ttl_millis],
+                )
+                .map_err(db_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool> {
+        let event_id = event_id.to_owned();
+        self.transact(move |tx| {
+            let n =
+                tx.0.execute(
+                    "insert into push_events (shop_id, event_id, received_at) values (?1, ?2, ?3) \
+                     on conflict (shop_id, event_id) do nothing",
+                    params![shop.0, event_id, at.unix_millis()],
                 )
                 .map_err(db_err)?;
             Ok(n == 1)

@@ -60,4 +60,5 @@ conformance!(
     rule_sets_are_versioned,
     a_changed_or_refunded_order_is_routed_again,
     a_full_warehouse_passes_work_on,
+    a_push_is_accepted_once,
 );

@@ -531,3 +531,23 @@ pub(crate) async fn a_full_warehouse_passes_work_on(db: &TestDb) {
     let same = replay(store.as_ref(), &router, T0).await.unwrap();
     assert!(same.changed.is_empty(), "{:?}", same.changed);
 }
+
+pub(crate) async fn a_push_is_accepted_once(db: &TestDb) {
+    let store = db.open().await;
+    let shop = tmall(&store).await;
+    assert!(store.record_push(shop, "evt-1", T0).await.unwrap());
+    assert!(
+        !store.record_push(shop, "evt-1", T0).await.unwrap(),
+        "a repeat"
+    );
+    assert!(store.record_push(shop, "evt-2", T0).await.unwrap());
+    let other = store
+        .ensure_shop("douyin-main", ChannelKind::Douyin, "抖音")
+        .await
+        .unwrap()
+        .id;
+    assert!(
+        store.record_push(other, "evt-1", T0).await.unwrap(),
+        "ids are per shop"
+    );
+}
