@@ -768,4 +768,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("jd", include_str!("../mappings/jd.toml")),
     ("pinduoduo", include_str!("../mappings/pinduoduo.toml")),
     ("shopify", include_str!("../mappings/shopify.toml")),
+    (
+        "shopify_graphql",
+        include_str!("../mappings/shopify_graphql.toml"),
+    ),
 ];
