@@ -489,6 +489,10 @@ pub trait Store: Send + Sync {
     ) -> Result<bool>;
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 
+    /// Where one of our SKUs is listed on a shop, as its orders name it: `(platform item id, platform
+    /// SKU id)` pairs, the SKU id empty for an item without SKUs.
+    async fn listings(&self, shop: ShopId, sku: &SkuCode) -> Result<Vec<(String, String)>>;
+
     /// Remembers a shop's push message by the platform's event id; `false` when it was seen before.
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool>;
 }

@@ -37,5 +37,5 @@ pub use crate::shipment::{
 };
 pub use crate::shop::{ChannelKind, Shop, Warehouse, WarehouseKind};
 pub use crate::sku::{Component, ShopSkuKey, SkuMap, SkuResolution};
-pub use crate::stock::{InsufficientStock, StockError, StockLevel, StockMoveKind};
+pub use crate::stock::{InsufficientStock, ListingShare, StockError, StockLevel, StockMoveKind};
 pub use crate::time::Timestamp;

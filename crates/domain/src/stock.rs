@@ -39,6 +39,38 @@ pub enum StockError {
     NegativeSafety(i64),
 }
 
+/// How much of our available stock a shop lists: a share, minus a buffer, up to a maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListingShare {
+    /// Percent of available stock listed (100: all of it).
+    pub percent: u32,
+    /// Units held back from the listing.
+    pub buffer: u32,
+    /// Never list more than this.
+    pub max: Option<u32>,
+}
+
+impl Default for ListingShare {
+    fn default() -> ListingShare {
+        ListingShare {
+            percent: 100,
+            buffer: 0,
+            max: None,
+        }
+    }
+}
+
+impl ListingShare {
+    /// The quantity to list for `available` units: `floor(available × percent / 100) − buffer`,
+    /// capped at `max`, never below zero.
+    pub fn listed(self, available: i64) -> u32 {
+        let share = available.max(0).saturating_mul(i64::from(self.percent)) / 100;
+        let listed = (share - i64::from(self.buffer)).max(0);
+        let listed = u32::try_from(listed).unwrap_or(u32::MAX);
+        self.max.map_or(listed, |max| listed.min(max))
+    }
+}
+
 /// The kinds of rows in the append-only stock ledger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StockMoveKind {

@@ -117,7 +117,58 @@ pub(crate) struct ShopConfig {
     pub(crate) name: String,
     /// The platform API, for shops that sync by themselves (CSV-only shops leave it out).
     pub(crate) api: Option<ApiConfig>,
+    /// How much of our available stock the shop lists.
+    #[serde(default)]
+    pub(crate) stock: StockShareConfig,
 }
+
+/// A shop's share of available stock: `percent`, less `buffer` units, at most `max`; per SKU where
+/// it differs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StockShareConfig {
+    #[serde(default = "hundred")]
+    pub(crate) percent: u32,
+    #[serde(default)]
+    pub(crate) buffer: u32,
+    pub(crate) max: Option<u32>,
+    #[serde(default)]
+    pub(crate) skus: std::collections::BTreeMap<String, SkuShareConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SkuShareConfig {
+    #[serde(default = "hundred")]
+    pub(crate) percent: u32,
+    #[serde(default)]
+    pub(crate) buffer: u32,
+    pub(crate) max: Option<u32>,
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+impl Default for StockShareConfig {
+    fn default() -> StockShareConfig {
+        StockShareConfig {
+            percent: 100,
+            buffer: 0,
+            max: None,
+            skus: Default::default(),
+        }
+    }
+}
+
+/// A shop's share per SKU, as routing of write-backs needs it.
+pub(crate) type Shares = std::collections::HashMap<
+    domain::ShopId,
+    (
+        domain::ListingShare,
+        std::collections::HashMap<domain::SkuCode, domain::ListingShare>,
+    ),
+>;
 
 /// A shop's platform API settings. Secrets are named by environment variable, never written here.
 #[derive(Debug, Deserialize)]
@@ -200,6 +251,12 @@ name = "天猫旗舰店"
 # app_secret_env = "TMALL_APP_SECRET"
 # session_env = "TMALL_SESSION"
 # refresh_token_env = "TMALL_REFRESH_TOKEN"
+# How much available stock the shop lists (pushed when stock moves): percent, less a buffer, capped.
+# [shops.stock]
+# percent = 100
+# buffer = 0
+# max = 999
+# skus = { "TEA-LJ-250" = { percent = 50, buffer = 5 } }
 # sign_method = "hmac-sha256"
 # interval_seconds = 900
 # first_sync_days = 3
@@ -392,6 +449,38 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// Each configured shop's listing share, by shop id.
+    pub(crate) async fn listing_shares(&self, store: &dyn app::Store) -> anyhow::Result<Shares> {
+        let shops = store.shops().await?;
+        let mut out = Shares::new();
+        for configured in &self.shops {
+            let Some(shop) = shops.iter().find(|it| it.code == configured.code) else {
+                continue;
+            };
+            let s = &configured.stock;
+            let mut skus = std::collections::HashMap::new();
+            for (code, it) in &s.skus {
+                let sku = domain::SkuCode::new(code)
+                    .with_context(|| format!("shop {:?}: stock.skus", configured.code))?;
+                skus.insert(
+                    sku,
+                    domain::ListingShare {
+                        percent: it.percent,
+                        buffer: it.buffer,
+                        max: it.max,
+                    },
+                );
+            }
+            let share = domain::ListingShare {
+                percent: s.percent,
+                buffer: s.buffer,
+                max: s.max,
+            };
+            out.insert(shop.id, (share, skus));
+        }
+        Ok(out)
     }
 
     /// The warehouses and routing settings as routing sees them.

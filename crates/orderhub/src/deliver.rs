@@ -1,14 +1,24 @@
 //! Write-backs: the outbox rows that changes wrote in their own transactions, delivered to the
 //! platforms at least once. A shipment confirmation tells each of the shipment's orders' platforms
-//! the carrier and tracking number (connectors make a repeat harmless); a failure is retried with
-//! backoff, and the outbox row keeps the last error for the order's page.
+//! the carrier and tracking number (connectors make a repeat harmless); a stock push lists a SKU's
+//! available stock (summed over warehouses, then the shop's share) on every listing of it in every
+//! API shop, as an overwrite so a repeat changes nothing. A failure is retried with backoff, and the
+//! outbox row keeps the last error.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use app::{Connector, OutboxItem, ShipmentConfirmation, Store};
-use domain::{OrderStatus, ShipmentId, ShopId, Timestamp};
+use app::{Connector, ListedStock, OutboxItem, ShipmentConfirmation, Store};
+use domain::{ListingShare, OrderStatus, ShipmentId, ShopId, SkuCode, Timestamp};
 use serde::Deserialize;
+
+/// Where write-backs go: each API shop's connector and the share of stock it lists.
+#[derive(Default)]
+pub(crate) struct Targets {
+    pub(crate) connectors: HashMap<ShopId, Arc<dyn Connector>>,
+    /// The share a shop lists, and per SKU where it differs.
+    pub(crate) shares: HashMap<ShopId, (ListingShare, HashMap<SkuCode, ListingShare>)>,
+}
 
 /// What one delivery round did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -27,14 +37,15 @@ struct Confirmation {
 /// Claims due outbox rows for `worker` and delivers them.
 pub(crate) async fn deliver_once(
     store: &dyn Store,
-    connectors: &HashMap<ShopId, Arc<dyn Connector>>,
+    targets: &Targets,
     worker: &str,
     now: Timestamp,
 ) -> anyhow::Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
     for item in store.claim_outbox(worker, 100, now, 120_000).await? {
         let outcome = match item.topic.as_str() {
-            "shipment.confirm" => confirm(store, connectors, &item, now).await,
+            "shipment.confirm" => confirm(store, &targets.connectors, &item, now).await,
+            "stock.push" => push_stock(store, targets, &item.key, now).await,
             other => Err(format!("no delivery for topic {other:?}")),
         };
         // 30 s, 1 min, 2 min … up to an hour between attempts.
@@ -51,6 +62,52 @@ pub(crate) async fn deliver_once(
             .await?;
     }
     Ok(report)
+}
+
+/// Lists a SKU's available stock on every API shop that sells it.
+async fn push_stock(
+    store: &dyn Store,
+    targets: &Targets,
+    sku: &str,
+    now: Timestamp,
+) -> Result<(), String> {
+    let sku = SkuCode::new(sku).map_err(|e| e.to_string())?;
+    let available: i64 = store
+        .stock_levels()
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .filter(|(_, code, _)| *code == sku)
+        .map(|(_, _, level)| level.available().max(0))
+        .sum();
+    for (shop, connector) in &targets.connectors {
+        let share = targets
+            .shares
+            .get(shop)
+            .map_or(ListingShare::default(), |(share, skus)| {
+                skus.get(&sku).copied().unwrap_or(*share)
+            });
+        let quantity = share.listed(available);
+        let levels: Vec<ListedStock> = store
+            .listings(*shop, &sku)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(item, sku_id)| ListedStock {
+                platform_item_id: item,
+                platform_sku_id: sku_id,
+                quantity,
+            })
+            .collect();
+        if levels.is_empty() {
+            continue;
+        }
+        connector
+            .push_stock(&levels, now)
+            .await
+            .map_err(|e| format!("{}: {e}", sku.as_str()))?;
+    }
+    Ok(())
 }
 
 /// Confirms a shipped shipment on the platform of each order in it. An order that still has lines to
@@ -108,7 +165,9 @@ mod tests {
     use simulators::taobao::{Config, ServeConfig, Simulator, TradeStatus};
     use test_support::TestDb;
 
-    use crate::deliver::deliver_once;
+    use domain::ListingShare;
+
+    use crate::deliver::{Targets, deliver_once};
 
     struct NoWait;
 
@@ -286,12 +345,29 @@ mod tests {
             .await
             .unwrap();
 
-        let connectors = HashMap::from([(shop.id, connector.clone())]);
-        let first = deliver_once(store.as_ref(), &connectors, "w", clock.now())
+        let targets = Targets {
+            connectors: HashMap::from([(shop.id, connector.clone())]),
+            shares: HashMap::from([(
+                shop.id,
+                (
+                    ListingShare {
+                        percent: 50,
+                        buffer: 10,
+                        max: None,
+                    },
+                    HashMap::new(),
+                ),
+            )]),
+        };
+        let first = deliver_once(store.as_ref(), &targets, "w", clock.now())
             .await
             .unwrap();
-        assert_eq!((first.delivered, first.failed), (1, 0));
-        let again = deliver_once(store.as_ref(), &connectors, "w", clock.now())
+        assert_eq!(first.failed, 0, "{first:?}");
+        assert!(
+            first.delivered > 1,
+            "the confirmation and the stock pushes: {first:?}"
+        );
+        let again = deliver_once(store.as_ref(), &targets, "w", clock.now())
             .await
             .unwrap();
         assert_eq!(
@@ -318,6 +394,24 @@ mod tests {
         assert_eq!(accepted.len(), 1, "{all:?}");
         assert_eq!(accepted[0].out_sid, "SF1400123456789");
         assert_eq!(accepted[0].company_code, "SF");
+        // The shipped order's first line's SKU is listed at half its available stock, less 10.
+        let line = &order.data.lines[0];
+        let sku = line.sku.clone().unwrap();
+        let level = store.stock_level(&jx, &sku).await.unwrap();
+        let listed = ListingShare {
+            percent: 50,
+            buffer: 10,
+            max: None,
+        }
+        .listed(level.available());
+        let updates: Vec<i64> = simulator
+            .lock()
+            .quantity_updates()
+            .iter()
+            .filter(|it| it.num_iid.to_string() == line.platform_item_id)
+            .filter_map(|it| it.result)
+            .collect();
+        assert_eq!(updates.last(), Some(&i64::from(listed)), "{updates:?}");
         server.shutdown().await.unwrap();
     }
 }

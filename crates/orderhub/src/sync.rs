@@ -177,10 +177,13 @@ pub(crate) async fn run(
         false => Some(crate::routing::router(config, base, store.as_ref(), crate::now()).await?),
     };
     let mut jitter = Jitter::new(crate::now().unix_millis());
-    let connectors: HashMap<domain::ShopId, Arc<dyn Connector>> = shops
-        .iter()
-        .map(|(shop, connector, _, _)| (shop.id, connector.clone()))
-        .collect();
+    let targets = crate::deliver::Targets {
+        connectors: shops
+            .iter()
+            .map(|(shop, connector, _, _)| (shop.id, connector.clone()))
+            .collect(),
+        shares: config.listing_shares(store.as_ref()).await?,
+    };
     let worker = format!("orderhub-{}", std::process::id());
     if !watch {
         let mut failed = 0;
@@ -200,8 +203,7 @@ pub(crate) async fn run(
             }
         }
         let delivered =
-            crate::deliver::deliver_once(store.as_ref(), &connectors, &worker, crate::now())
-                .await?;
+            crate::deliver::deliver_once(store.as_ref(), &targets, &worker, crate::now()).await?;
         if delivered.delivered + delivered.failed > 0 {
             println!(
                 "write-backs: {} delivered, {} to retry",
@@ -243,7 +245,7 @@ pub(crate) async fn run(
                 eprintln!("{err:#} (retried at its next turn)");
             }
         }
-        crate::deliver::deliver_once(store.as_ref(), &connectors, &worker, crate::now()).await?;
+        crate::deliver::deliver_once(store.as_ref(), &targets, &worker, crate::now()).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

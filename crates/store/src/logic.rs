@@ -396,6 +396,7 @@ async fn reserve_page<T: Tx>(
     }
     for (stock_id, level) in rows.values() {
         tx.write_stock(*stock_id, *level).await?;
+        tx.queue_stock_push(*stock_id, at.unix_millis()).await?;
     }
     for ((order, request), stock_id) in requests.iter().zip(ids) {
         let n = i64::from(request.quantity.get());
@@ -602,6 +603,7 @@ pub(crate) async fn reserve_stock<T: Tx>(
             .await?;
         let next = level.reserve(request.quantity)?;
         tx.write_stock(stock_id, next).await?;
+        tx.queue_stock_push(stock_id, at.unix_millis()).await?;
         let n = i64::from(request.quantity.get());
         tx.add_reservation(order_id, i64::from(request.line_no), stock_id, n)
             .await?;
@@ -628,6 +630,7 @@ pub(crate) async fn receive_stock<T: Tx>(
     let (stock_id, level) = tx.lock_stock(warehouse, sku).await?;
     let next = level.receive(quantity);
     tx.write_stock(stock_id, next).await?;
+    tx.queue_stock_push(stock_id, at.unix_millis()).await?;
     tx.append_ledger(
         stock_id,
         StockMoveKind::Receipt.as_str(),
@@ -686,6 +689,7 @@ async fn give_back<T: Tx>(
         | StockMoveKind::Count => stock.release(n)?,
     };
     tx.write_stock(stock_id, next).await?;
+    tx.queue_stock_push(stock_id, at.unix_millis()).await?;
     tx.add_reservation(order_id, line_no, stock_id, -quantity)
         .await?;
     tx.append_ledger(

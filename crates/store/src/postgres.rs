@@ -40,8 +40,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/postgres/0004_routing.sql"),
     ),
     (
-        "0005_push",
-        include_str!("../migrations/postgres/0005_push.sql"),
+        "0005_channels",
+        include_str!("../migrations/postgres/0005_channels.sql"),
     ),
 ];
 
@@ -885,6 +885,20 @@ impl Tx for PgTx {
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn queue_stock_push(&mut self, stock_id: i64, at: i64) -> Result<()> {
+        sqlx::query(
+            "insert into outbox (topic, key, payload, created_at, due_at) \
+             select 'stock.push', s.sku, ''::bytea, $2, $2 from stock s where s.id = $1 and not exists \
+             (select 1 from outbox o where o.topic = 'stock.push' and o.key = s.sku and o.delivered_at is null)",
+        )
+        .bind(stock_id)
+        .bind(at)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 
     async fn insert_decision(
@@ -1821,6 +1835,21 @@ impl Store for PostgresStore {
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn listings(&self, shop: ShopId, sku: &SkuCode) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "select distinct l.platform_item_id, l.platform_sku_id from order_lines l \
+             join orders o on o.id = l.order_id \
+             where o.shop_id = $1 and l.sku = $2 and l.platform_item_id <> '' \
+             order by 1, 2",
+        )
+        .bind(shop.0)
+        .bind(sku.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
     }
 
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool> {

@@ -41,8 +41,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/sqlite/0004_routing.sql"),
     ),
     (
-        "0005_push",
-        include_str!("../migrations/sqlite/0005_push.sql"),
+        "0005_channels",
+        include_str!("../migrations/sqlite/0005_channels.sql"),
     ),
 ];
 
@@ -840,6 +840,19 @@ impl Tx for SqliteTx<'_> {
             ])
             .map_err(db_err)?;
         Ok(n == 1)
+    }
+
+    async fn queue_stock_push(&mut self, stock_id: i64, at: i64) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "insert into outbox (topic, key, payload, created_at, due_at) \
+                 select 'stock.push', s.sku, x'', ?2, ?2 from stock s where s.id = ?1 and not exists \
+                 (select 1 from outbox o where o.topic = 'stock.push' and o.key = s.sku and o.delivered_at is null)",
+            )
+            .map_err(db_err)?
+            .execute(params![stock_id, at])
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn insert_decision(
@@ -1810,6 +1823,26 @@ impl Store for SqliteStore {
                 )
                 .map_err(db_err)?;
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn listings(&self, shop: ShopId, sku: &SkuCode) -> Result<Vec<(String, String)>> {
+        let sku = sku.clone();
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select distinct l.platform_item_id, l.platform_sku_id from order_lines l \
+                     join orders o on o.id = l.order_id \
+                     where o.shop_id = ?1 and l.sku = ?2 and l.platform_item_id <> '' \
+                     order by 1, 2",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![shop.0, sku.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
         .await
     }

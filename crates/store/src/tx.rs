@@ -180,6 +180,9 @@ pub(crate) trait Tx {
     /// Writes the shipment if it is still at `expected_version`; returns whether it was.
     async fn update_shipment(&mut self, row: &ShipmentRow, expected_version: i64) -> Result<bool>;
 
+    /// After a stock row changed: queues a `stock.push` outbox row for its SKU (keyed by the SKU),
+    /// unless one is already waiting, so shops list the new available quantity.
+    async fn queue_stock_push(&mut self, stock_id: i64, at: i64) -> Result<()>;
     /// Records a routing decision of an order.
     async fn insert_decision(
         &mut self,

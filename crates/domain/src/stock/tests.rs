@@ -82,3 +82,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_shop_lists_its_share() {
+    use crate::stock::ListingShare;
+    let all = ListingShare::default();
+    assert_eq!(all.listed(37), 37);
+    assert_eq!(all.listed(-5), 0, "oversold stock lists nothing");
+    let share = ListingShare {
+        percent: 60,
+        buffer: 2,
+        max: Some(20),
+    };
+    assert_eq!(share.listed(10), 4, "60 % of 10 is 6, minus 2");
+    assert_eq!(share.listed(3), 0, "never below zero");
+    assert_eq!(share.listed(1000), 20, "capped");
+}

@@ -1,8 +1,11 @@
--- Push messages already accepted, by the platform's event id: a platform that delivers a message
--- twice triggers one fetch.
+-- Channels: push messages already accepted (a platform that delivers a message twice triggers one
+-- fetch), and the index that keeps one stock push waiting per SKU.
 create table push_events (
     shop_id integer not null references shops (id),
     event_id text not null,
     received_at integer not null,
     primary key (shop_id, event_id)
 ) without rowid;
+
+-- One waiting stock push per SKU: the check before queueing another looks here.
+create index outbox_pending_key on outbox (topic, key) where delivered_at is null;
