@@ -157,6 +157,11 @@ pub trait Connector: Send + Sync {
         now: Timestamp,
     ) -> Result<(), ChannelError>;
     async fn push_stock(&self, levels: &[ListedStock], now: Timestamp) -> Result<(), ChannelError>;
+    /// Credentials that changed while the connector worked (a refreshed session), `(name, value)`, for
+    /// the caller to keep sealed; empty when nothing changed.
+    fn rotated_credentials(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
     /// Checks a push over its raw bytes and headers; a forged or stale one is `Unauthorized`.
     fn verify_push(
         &self,

@@ -493,6 +493,19 @@ pub trait Store: Send + Sync {
     /// SKU id)` pairs, the SKU id empty for an item without SKUs.
     async fn listings(&self, shop: ShopId, sku: &SkuCode) -> Result<Vec<(String, String)>>;
 
+    /// Keeps a shop's sealed credential (the caller seals; the store never sees plain text).
+    async fn put_secret(
+        &self,
+        shop: ShopId,
+        name: &str,
+        sealed: &[u8],
+        at: Timestamp,
+    ) -> Result<()>;
+    /// A shop's sealed credential, if kept.
+    async fn secret(&self, shop: ShopId, name: &str) -> Result<Option<Vec<u8>>>;
+    /// The names of a shop's kept credentials and when each was last set.
+    async fn secret_names(&self, shop: ShopId) -> Result<Vec<(String, Timestamp)>>;
+
     /// Remembers a shop's push message by the platform's event id; `false` when it was seen before.
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool>;
 }

@@ -170,17 +170,19 @@ pub(crate) type Shares = std::collections::HashMap<
     ),
 >;
 
-/// A shop's platform API settings. Secrets are named by environment variable, never written here.
+/// A shop's platform API settings. Secrets are never written here: they come from the named
+/// environment variables or are kept sealed in the store.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiConfig {
     /// The gateway URL; the platform's production gateway when absent.
     pub(crate) gateway: Option<String>,
     pub(crate) app_key: String,
-    /// The environment variable holding the app secret.
-    pub(crate) app_secret_env: String,
-    /// The environment variable holding the seller's access token.
-    pub(crate) session_env: String,
+    /// The environment variable holding the app secret; without one, the secret kept sealed in the
+    /// store (`orderhub secret set`).
+    pub(crate) app_secret_env: Option<String>,
+    /// The environment variable holding the seller's access token; without one, the kept one.
+    pub(crate) session_env: Option<String>,
     /// The environment variable holding the refresh token, to renew an expired session.
     pub(crate) refresh_token_env: Option<String>,
     /// md5, hmac or hmac-sha256 (TOP).
@@ -243,7 +245,9 @@ url = "sqlite://data/orderhub.db"
 code = "tmall-flagship"
 channel = "tmall"
 name = "天猫旗舰店"
-# Pull orders from the platform API (`orderhub sync`). Secrets come from environment variables.
+# Pull orders from the platform API (`orderhub sync`). Secrets come from the environment variables
+# named here, or, without them, are kept sealed in the store (`orderhub secret set`, with the key in
+# ORDERHUB_SECRET_KEY); a refreshed session is kept sealed too.
 # `orderhub simulate taobao` serves a simulator to point `gateway` at.
 # [shops.api]
 # gateway = "https://gw.api.taobao.com/router/rest"

@@ -13,6 +13,7 @@ mod rejects;
 mod remap;
 mod route_bench;
 mod routing;
+mod secrets;
 mod simulate;
 mod skus;
 mod stock;
@@ -125,6 +126,11 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 60)]
         orders_per_hour: u32,
+    },
+    /// Shops' credentials, sealed at rest with the key in ORDERHUB_SECRET_KEY.
+    Secret {
+        #[command(subcommand)]
+        command: secrets::SecretCommand,
     },
     /// Stock per warehouse and SKU, and receiving goods.
     Stock {
@@ -241,6 +247,14 @@ fn run() -> anyhow::Result<()> {
             }
             other => anyhow::bail!("no simulator for {other:?} yet (taobao)"),
         },
+        Command::Secret { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                secrets::run(store.as_ref(), command, now()).await
+            })
+        }
         Command::Stock { command } => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {

@@ -48,28 +48,43 @@ impl Jitter {
     }
 }
 
-fn secret(name: &str, what: &str, shop: &str) -> anyhow::Result<String> {
-    std::env::var(name)
-        .with_context(|| format!("shop {shop:?}: {what} is read from ${name}, which is not set"))
-}
-
-/// The connector of a configured API shop.
-pub(crate) fn connector(shop: &Shop, api: &ApiConfig) -> anyhow::Result<Arc<dyn Connector>> {
+/// The connector of a configured API shop, its credentials from the environment or the store.
+pub(crate) async fn connector(
+    store: &dyn Store,
+    shop: &Shop,
+    api: &ApiConfig,
+) -> anyhow::Result<Arc<dyn Connector>> {
+    let required = |value: Option<String>, name: &str| {
+        value.with_context(|| {
+            format!(
+                "shop {:?}: no {name}: name an environment variable in [shops.api] or keep it with `orderhub secret set`",
+                shop.code
+            )
+        })
+    };
     match shop.channel {
         ChannelKind::Taobao | ChannelKind::Tmall => {
+            let app_secret =
+                crate::secrets::resolve(store, shop, "app_secret", api.app_secret_env.as_deref())
+                    .await?;
+            let session =
+                crate::secrets::resolve(store, shop, "session", api.session_env.as_deref()).await?;
+            let refresh_token = crate::secrets::resolve(
+                store,
+                shop,
+                "refresh_token",
+                api.refresh_token_env.as_deref(),
+            )
+            .await?;
             let config = channels::taobao::TaobaoConfig {
                 gateway: api
                     .gateway
                     .clone()
                     .unwrap_or_else(|| channels::taobao::GATEWAY.to_owned()),
                 app_key: api.app_key.clone(),
-                app_secret: secret(&api.app_secret_env, "the app secret", &shop.code)?,
-                session: secret(&api.session_env, "the session", &shop.code)?,
-                refresh_token: api
-                    .refresh_token_env
-                    .as_deref()
-                    .map(|name| secret(name, "the refresh token", &shop.code))
-                    .transpose()?,
+                app_secret: required(app_secret, "app secret")?,
+                session: required(session, "session")?,
+                refresh_token,
                 sign_method: channels::taobao::SignMethod::from_param(&api.sign_method)
                     .context("validated at load")?,
                 page_size: 50,
@@ -100,7 +115,7 @@ async fn api_shops(
             .get(&configured.code)
             .cloned()
             .context("configured shops are created at start")?;
-        let connector = connector(&shop, api)?;
+        let connector = connector(store, &shop, api).await?;
         out.push((shop, connector, api.interval_seconds, api.first_sync_days));
     }
     Ok(out)
@@ -130,6 +145,12 @@ async fn pull_shop(
     )
     .await
     .with_context(|| format!("shop {:?}", shop.code))?;
+    for (name, value) in connector.rotated_credentials() {
+        // Keep a refreshed session for the next start; without a key the environment's stays.
+        if crate::secrets::SecretBox::from_env()?.is_some() {
+            crate::secrets::store(store, shop, &name, &value, crate::now()).await?;
+        }
+    }
     let screened = app::screen(
         store,
         &report.changed,

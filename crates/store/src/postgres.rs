@@ -1852,6 +1852,50 @@ impl Store for PostgresStore {
         rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
     }
 
+    async fn put_secret(
+        &self,
+        shop: ShopId,
+        name: &str,
+        sealed: &[u8],
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "insert into shop_secrets (shop_id, name, sealed, updated_at) values ($1, $2, $3, $4) \
+             on conflict (shop_id, name) do update set sealed = excluded.sealed, updated_at = excluded.updated_at",
+        )
+        .bind(shop.0)
+        .bind(name)
+        .bind(sealed)
+        .bind(at.unix_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn secret(&self, shop: ShopId, name: &str) -> Result<Option<Vec<u8>>> {
+        let row = sqlx::query("select sealed from shop_secrets where shop_id = $1 and name = $2")
+            .bind(shop.0)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(|r| get(r, 0)).transpose()
+    }
+
+    async fn secret_names(&self, shop: ShopId) -> Result<Vec<(String, Timestamp)>> {
+        let rows = sqlx::query(
+            "select name, updated_at from shop_secrets where shop_id = $1 order by name",
+        )
+        .bind(shop.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((get(r, 0)?, Timestamp::from_unix_millis(get(r, 1)?))))
+            .collect()
+    }
+
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool> {
         let done = sqlx::query(
             "insert into push_events (shop_id, event_id, received_at) values ($1, $2, $3) \

@@ -1830,9 +1830,8 @@ impl Store for SqliteStore {
     async fn listings(&self, shop: ShopId, sku: &SkuCode) -> Result<Vec<(String, String)>> {
         let sku = sku.clone();
         self.transact(move |tx| {
-            let mut stmt = tx
-                .0
-                .prepare_cached(
+            let mut stmt =
+                tx.0.prepare_cached(
                     "select distinct l.platform_item_id, l.platform_sku_id from order_lines l \
                      join orders o on o.id = l.order_id \
                      where o.shop_id = ?1 and l.sku = ?2 and l.platform_item_id <> '' \
@@ -1840,7 +1839,63 @@ impl Store for SqliteStore {
                 )
                 .map_err(db_err)?;
             let rows = stmt
-                .query_map(params![shop.0, sku.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_map(params![shop.0, sku.as_str()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn put_secret(
+        &self,
+        shop: ShopId,
+        name: &str,
+        sealed: &[u8],
+        at: Timestamp,
+    ) -> Result<()> {
+        let (name, sealed) = (name.to_owned(), sealed.to_vec());
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into shop_secrets (shop_id, name, sealed, updated_at) values (?1, ?2, ?3, ?4) \
+                 on conflict (shop_id, name) do update set sealed = excluded.sealed, updated_at = excluded.updated_at",
+                params![shop.0, name, sealed, at.unix_millis()],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn secret(&self, shop: ShopId, name: &str) -> Result<Option<Vec<u8>>> {
+        let name = name.to_owned();
+        self.transact(move |tx| {
+            tx.0.query_row(
+                "select sealed from shop_secrets where shop_id = ?1 and name = ?2",
+                params![shop.0, name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn secret_names(&self, shop: ShopId) -> Result<Vec<(String, Timestamp)>> {
+        self.transact(move |tx| {
+            let mut stmt =
+                tx.0.prepare(
+                    "select name, updated_at from shop_secrets where shop_id = ?1 order by name",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([shop.0], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        Timestamp::from_unix_millis(r.get(1)?),
+                    ))
+                })
                 .map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })

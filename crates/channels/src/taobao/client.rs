@@ -317,6 +317,14 @@ impl Connector for TaobaoConnector {
         Ok(())
     }
 
+    fn rotated_credentials(&self) -> Vec<(String, String)> {
+        let session = self.session();
+        match session == self.config.session {
+            true => Vec::new(),
+            false => vec![("session".to_owned(), session)],
+        }
+    }
+
     fn verify_push(
         &self,
         _headers: &[(String, String)],

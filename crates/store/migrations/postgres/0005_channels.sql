@@ -1,5 +1,5 @@
 -- Channels: push messages already accepted (a platform that delivers a message twice triggers one
--- fetch), and the index that keeps one stock push waiting per SKU.
+-- fetch), the index that keeps one stock push waiting per SKU, and shops' sealed credentials.
 create table push_events (
     shop_id bigint not null references shops (id),
     event_id text not null,
@@ -9,3 +9,13 @@ create table push_events (
 
 -- One waiting stock push per SKU: the check before queueing another looks here.
 create index outbox_pending_key on outbox (topic, key) where delivered_at is null;
+
+-- A shop's credentials (app secret, session, refresh token), sealed by the binary with the key it is
+-- given (AES-256-GCM): never stored in plain text.
+create table shop_secrets (
+    shop_id bigint not null references shops (id),
+    name text not null,
+    sealed bytea not null,
+    updated_at bigint not null,
+    primary key (shop_id, name)
+);

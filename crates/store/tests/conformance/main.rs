@@ -61,4 +61,5 @@ conformance!(
     a_changed_or_refunded_order_is_routed_again,
     a_full_warehouse_passes_work_on,
     a_push_is_accepted_once,
+    sealed_secrets_are_kept_per_shop,
 );

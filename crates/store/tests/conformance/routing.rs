@@ -551,3 +551,25 @@ pub(crate) async fn a_push_is_accepted_once(db: &TestDb) {
         "ids are per shop"
     );
 }
+
+pub(crate) async fn sealed_secrets_are_kept_per_shop(db: &TestDb) {
+    let store = db.open().await;
+    let shop = tmall(&store).await;
+    assert_eq!(store.secret(shop, "session").await.unwrap(), None);
+    store
+        .put_secret(shop, "session", b"\x01sealed-a", T0)
+        .await
+        .unwrap();
+    store
+        .put_secret(shop, "session", b"\x01sealed-b", T0.plus_millis(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.secret(shop, "session").await.unwrap().as_deref(),
+        Some(&b"\x01sealed-b"[..])
+    );
+    assert_eq!(
+        store.secret_names(shop).await.unwrap(),
+        [("session".to_owned(), T0.plus_millis(5))]
+    );
+}
