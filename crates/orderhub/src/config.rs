@@ -185,7 +185,9 @@ pub(crate) struct ApiConfig {
     pub(crate) session_env: Option<String>,
     /// The environment variable holding the refresh token, to renew an expired session.
     pub(crate) refresh_token_env: Option<String>,
-    /// md5, hmac or hmac-sha256 (TOP).
+    /// Shopify: the location whose stock is set.
+    pub(crate) location_id: Option<String>,
+    /// md5, hmac or hmac-sha256 (TOP); md5 or hmac-sha256 (Douyin).
     #[serde(default = "hmac_sha256")]
     pub(crate) sign_method: String,
     /// How often the order stream is pulled, in seconds.
@@ -404,11 +406,16 @@ impl Config {
                         shop.channel
                     );
                 }
-                if channels::taobao::SignMethod::from_param(&api.sign_method).is_none() {
+                let methods: &[&str] = match channel {
+                    domain::ChannelKind::Douyin => &["md5", "hmac-sha256"],
+                    _ => &["md5", "hmac", "hmac-sha256"],
+                };
+                if !methods.contains(&api.sign_method.as_str()) {
                     bail!(
-                        "shop {:?}: api.sign_method {:?} is not md5, hmac or hmac-sha256",
+                        "shop {:?}: api.sign_method {:?} is not one of {}",
                         shop.code,
-                        api.sign_method
+                        api.sign_method,
+                        methods.join(", ")
                     );
                 }
             }

@@ -115,10 +115,13 @@ enum Command {
         /// Keep pulling, each shop on its interval, until stopped.
         #[arg(long)]
         watch: bool,
+        /// With --watch: also take the platforms' pushes on POST /push/{shop} at this address.
+        #[arg(long, requires = "watch")]
+        listen: Option<std::net::SocketAddr>,
     },
-    /// Serve a platform simulator on a local address (today: taobao), trading in real time.
+    /// Serve a platform simulator on a local address (taobao or douyin), trading in real time.
     Simulate {
-        /// The platform: taobao.
+        /// The platform: taobao or douyin.
         platform: String,
         #[arg(long, default_value = "127.0.0.1:8801")]
         listen: std::net::SocketAddr,
@@ -227,13 +230,13 @@ fn run() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Sync { watch } => {
+        Command::Sync { watch, listen } => {
             let config = Config::load(cli.config.as_deref())?;
             let base = config_dir(cli.config.as_deref());
             runtime()?.block_on(async {
                 let store = open_store(&config).await?;
                 config.apply(store.as_ref()).await?;
-                sync::run(&config, &base, store, watch).await
+                sync::run(&config, &base, store, watch, listen).await
             })
         }
         Command::Simulate {
@@ -245,7 +248,8 @@ fn run() -> anyhow::Result<()> {
             "taobao" | "tmall" => {
                 runtime()?.block_on(simulate::taobao(listen, seed, orders_per_hour))
             }
-            other => anyhow::bail!("no simulator for {other:?} yet (taobao)"),
+            "douyin" => runtime()?.block_on(simulate::douyin(listen, seed, orders_per_hour)),
+            other => anyhow::bail!("no simulator for {other:?} yet (taobao, douyin)"),
         },
         Command::Secret { command } => {
             let config = Config::load(cli.config.as_deref())?;

@@ -15,7 +15,12 @@ use domain::{Actor, ChannelKind, Shop, Timestamp};
 use crate::config::{ApiConfig, Config};
 
 /// The channels with a connector today.
-pub(crate) const SUPPORTED: [ChannelKind; 2] = [ChannelKind::Taobao, ChannelKind::Tmall];
+pub(crate) const SUPPORTED: [ChannelKind; 4] = [
+    ChannelKind::Taobao,
+    ChannelKind::Tmall,
+    ChannelKind::Douyin,
+    ChannelKind::Shopify,
+];
 
 /// Sleeps on the runtime.
 struct Sleep;
@@ -24,6 +29,15 @@ struct Sleep;
 impl Pause for Sleep {
     async fn pause(&self, millis: i64) {
         tokio::time::sleep(Duration::from_millis(millis.max(0) as u64)).await;
+    }
+}
+
+/// The wall clock, for the push endpoint.
+struct WallClock;
+
+impl app::Clock for WallClock {
+    fn now(&self) -> Timestamp {
+        crate::now()
     }
 }
 
@@ -62,20 +76,62 @@ pub(crate) async fn connector(
             )
         })
     };
+    let app_secret =
+        crate::secrets::resolve(store, shop, "app_secret", api.app_secret_env.as_deref()).await?;
+    let session =
+        crate::secrets::resolve(store, shop, "session", api.session_env.as_deref()).await?;
+    let refresh_token = crate::secrets::resolve(
+        store,
+        shop,
+        "refresh_token",
+        api.refresh_token_env.as_deref(),
+    )
+    .await?;
+    let mapping_error =
+        |e: mapping::MapError| anyhow::anyhow!("shop {:?}: mapping: {e}", shop.code);
     match shop.channel {
+        ChannelKind::Douyin => {
+            let sign_method = match api.sign_method.as_str() {
+                "md5" => channels::douyin::SignMethod::Md5,
+                _ => channels::douyin::SignMethod::HmacSha256,
+            };
+            let config = channels::douyin::DouyinConfig {
+                gateway: api
+                    .gateway
+                    .clone()
+                    .unwrap_or_else(|| channels::douyin::GATEWAY.to_owned()),
+                app_key: api.app_key.clone(),
+                app_secret: required(app_secret, "app secret")?,
+                access_token: required(session, "session")?,
+                refresh_token,
+                sign_method,
+                page_size: 100,
+            };
+            let connector = channels::douyin::DouyinConnector::new(config, shop.id, None)
+                .map_err(mapping_error)?;
+            Ok(Arc::new(connector))
+        }
+        ChannelKind::Shopify => {
+            let config = channels::shopify::ShopifyConfig {
+                shop_url: api
+                    .gateway
+                    .clone()
+                    .with_context(|| format!("shop {:?}: gateway is the shop's URL", shop.code))?,
+                api_version: channels::shopify::API_VERSION.to_owned(),
+                access_token: required(session, "session")?,
+                token_expires_at: None,
+                refresh_token,
+                client_id: api.app_key.clone(),
+                client_secret: required(app_secret, "app secret")?,
+                location_id: api.location_id.clone().unwrap_or_default(),
+                page_size: 50,
+                line_items_per_order: 50,
+            };
+            let connector = channels::shopify::ShopifyConnector::new(config, shop.id, None)
+                .map_err(mapping_error)?;
+            Ok(Arc::new(connector))
+        }
         ChannelKind::Taobao | ChannelKind::Tmall => {
-            let app_secret =
-                crate::secrets::resolve(store, shop, "app_secret", api.app_secret_env.as_deref())
-                    .await?;
-            let session =
-                crate::secrets::resolve(store, shop, "session", api.session_env.as_deref()).await?;
-            let refresh_token = crate::secrets::resolve(
-                store,
-                shop,
-                "refresh_token",
-                api.refresh_token_env.as_deref(),
-            )
-            .await?;
             let config = channels::taobao::TaobaoConfig {
                 gateway: api
                     .gateway
@@ -90,7 +146,7 @@ pub(crate) async fn connector(
                 page_size: 50,
             };
             let connector = channels::taobao::TaobaoConnector::new(config, shop.id, None)
-                .map_err(|e| anyhow::anyhow!("shop {:?}: mapping: {e}", shop.code))?;
+                .map_err(mapping_error)?;
             Ok(Arc::new(connector))
         }
         other => anyhow::bail!("shop {:?}: no API connector for {other}", shop.code),
@@ -188,6 +244,7 @@ pub(crate) async fn run(
     base: &Path,
     store: Arc<dyn Store>,
     watch: bool,
+    listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<()> {
     let shops = api_shops(config, store.as_ref()).await?;
     if shops.is_empty() {
@@ -235,6 +292,27 @@ pub(crate) async fn run(
         return Ok(());
     }
     let holder = worker.clone();
+    let (changed, mut pushed) = tokio::sync::mpsc::unbounded_channel();
+    if let Some(listen) = listen {
+        let push_shops = shops
+            .iter()
+            .map(|(shop, connector, _, _)| {
+                let target = web::PushShop {
+                    shop: shop.clone(),
+                    connector: connector.clone(),
+                };
+                (shop.code.clone(), target)
+            })
+            .collect();
+        let state = web::PushState {
+            store: store.clone(),
+            clock: Arc::new(WallClock),
+            shops: Arc::new(push_shops),
+            changed,
+        };
+        let (addr, _task) = web::serve_push(listen, state).await?;
+        println!("taking pushes on http://{addr}/push/{{shop}}");
+    }
     let mut due: Vec<Timestamp> = shops.iter().map(|_| crate::now()).collect();
     loop {
         for (i, (shop, connector, interval, first_days)) in shops.iter().enumerate() {
@@ -264,6 +342,24 @@ pub(crate) async fn run(
             store.release_lease(&lease, &holder).await?;
             if let Err(err) = outcome {
                 eprintln!("{err:#} (retried at its next turn)");
+            }
+        }
+        // Orders pushes fetched meanwhile: screened and routed like pulled ones.
+        let mut fetched = Vec::new();
+        while let Ok(ids) = pushed.try_recv() {
+            fetched.extend(ids);
+        }
+        if !fetched.is_empty() {
+            app::screen(
+                store.as_ref(),
+                &fetched,
+                &crate::address::hold_for,
+                &Actor::System,
+                crate::now(),
+            )
+            .await?;
+            if let Some(router) = &router {
+                crate::routing::route(store.as_ref(), router, crate::now()).await?;
             }
         }
         crate::deliver::deliver_once(store.as_ref(), &targets, &worker, crate::now()).await?;
