@@ -46,10 +46,10 @@ pub fn order_query(lines: u32) -> String {
 }
 
 /// What a shipment confirmation needs to know first: the order's fulfillments with their tracking
-/// numbers, and its fulfillment orders with what remains to ship of each line.
+/// numbers, and its fulfillment orders with what remains to ship of each line (about 580 points).
 pub(crate) const FULFILLMENT_STATE_QUERY: &str = "query FulfillmentState($id: ID!) { order(id: $id) { \
-id displayFulfillmentStatus fulfillments(first: 20) { id status trackingInfo(first: 5) { company number } } \
-fulfillmentOrders(first: 20) { nodes { id status lineItems(first: 100) { nodes { id remainingQuantity \
+id displayFulfillmentStatus fulfillments(first: 10) { id status trackingInfo(first: 3) { company number } } \
+fulfillmentOrders(first: 5) { nodes { id status lineItems(first: 50) { nodes { id remainingQuantity \
 lineItem { id } } } } } } }";
 
 /// `fulfillmentCreate` with the whole input as one variable.
