@@ -46,7 +46,7 @@ pub use crate::shopify::admin::{
 };
 pub use crate::shopify::data::{CATALOGUE, PLACES, Place, Product, Variant};
 pub use crate::shopify::graphql::{ParseError, parse as parse_graphql};
-pub use crate::shopify::render::{amount, local_time, order_node, rest_order};
+pub use crate::shopify::render::{amount, graphql_order, local_time, rest_order};
 pub use crate::shopify::server::{
     ServeConfig, ServerHandle, Simulator, TOKEN_PATH, graphql_path, start,
 };

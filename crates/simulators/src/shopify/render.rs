@@ -82,7 +82,7 @@ fn line_node(order: &Order, line: &Line) -> Value {
 }
 
 /// The `Order` node with every field the simulator serves.
-pub fn order_node(order: &Order) -> Value {
+pub(crate) fn order_node(order: &Order) -> Value {
     let currency = order.currency;
     let address = &order.address;
     let lines: Vec<Value> = order.lines.iter().map(|it| line_node(order, it)).collect();
@@ -188,6 +188,39 @@ pub fn order_node(order: &Order) -> Value {
         "fulfillments": { LIST: fulfillments },
         "refunds": { LIST: refunds },
     })
+}
+
+/// A node as the API answers it when every field is selected: connections as `{nodes, pageInfo}`
+/// (at most 250 nodes), lists as arrays, no `__typename`.
+pub(crate) fn as_answered(value: &Value) -> Value {
+    match value {
+        Value::Object(map) if map.contains_key(CONNECTION) => {
+            let items = map[CONNECTION].as_array().cloned().unwrap_or_default();
+            let nodes: Vec<Value> = items.iter().take(250).map(as_answered).collect();
+            json!({ "nodes": nodes, "pageInfo": { "hasNextPage": items.len() > 250 } })
+        }
+        Value::Object(map) if map.contains_key(LIST) => Value::Array(
+            map[LIST]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(as_answered)
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| *key != "__typename")
+                .map(|(key, it)| (key.clone(), as_answered(it)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(as_answered).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The `Order` node as `order(id:)` answers a query selecting everything.
+pub fn graphql_order(order: &Order) -> Value {
+    as_answered(&order_node(order))
 }
 
 /// The REST-shaped order of webhooks (`orders/create`, `orders/updated` …).
