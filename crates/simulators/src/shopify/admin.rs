@@ -806,44 +806,48 @@ impl Simulation {
             ));
         }
         let input = args.get("input").cloned().unwrap_or(Value::Null);
-        if let Some(key) = &key {
-            if let Some((seen, payload)) = self.idempotency.get(key).cloned() {
-                if seen != input {
-                    return Err(GqlError::at(
-                        field,
-                        "The idempotency key was already used with different arguments.",
-                        "IDEMPOTENCY_CONFLICT",
-                    ));
-                }
-                for quantity in input
-                    .get("quantities")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    self.stock.push(StockCall {
-                        idempotency_key: Some(key.clone()),
-                        inventory_item_id: quantity
-                            .get("inventoryItemId")
-                            .and_then(Value::as_str)
-                            .and_then(|it| number_of(it, "InventoryItem"))
-                            .unwrap_or(0),
-                        location_id: quantity
-                            .get("locationId")
-                            .and_then(Value::as_str)
-                            .and_then(|it| number_of(it, "Location"))
-                            .unwrap_or(0),
-                        quantity: quantity
-                            .get("quantity")
-                            .and_then(Value::as_i64)
-                            .unwrap_or(0),
-                        at: now,
-                        result: Err("replayed".to_owned()),
-                    });
-                }
-                let mut ignored = 0.0;
-                return project(&payload, &field.selection, field, variables, &mut ignored);
+        let replay = key.as_ref().and_then(|key| {
+            self.idempotency
+                .get(key)
+                .cloned()
+                .map(|it| (key.clone(), it))
+        });
+        if let Some((key, (seen, payload))) = replay {
+            if seen != input {
+                return Err(GqlError::at(
+                    field,
+                    "The idempotency key was already used with different arguments.",
+                    "IDEMPOTENCY_CONFLICT",
+                ));
             }
+            for quantity in input
+                .get("quantities")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                self.stock.push(StockCall {
+                    idempotency_key: Some(key.clone()),
+                    inventory_item_id: quantity
+                        .get("inventoryItemId")
+                        .and_then(Value::as_str)
+                        .and_then(|it| number_of(it, "InventoryItem"))
+                        .unwrap_or(0),
+                    location_id: quantity
+                        .get("locationId")
+                        .and_then(Value::as_str)
+                        .and_then(|it| number_of(it, "Location"))
+                        .unwrap_or(0),
+                    quantity: quantity
+                        .get("quantity")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0),
+                    at: now,
+                    result: Err("replayed".to_owned()),
+                });
+            }
+            let mut ignored = 0.0;
+            return project(&payload, &field.selection, field, variables, &mut ignored);
         }
         let payload = self.apply_quantities(&input, key.clone(), now);
         if let Some(key) = key {
@@ -1215,7 +1219,7 @@ fn encode_cursor(value: i64, id: u64) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Option<(i64, u64)> {
-    if cursor.len() % 2 != 0 {
+    if !cursor.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())
@@ -1324,17 +1328,14 @@ fn connection(
     for child in &field.selection {
         let value = match child.name.as_str() {
             "__typename" => json!(type_name),
-            "nodes" => Value::Array(
-                nodes
-                    .iter()
-                    .map(|it| {
-                        project(it, &child.selection, child, variables, actual).map(|v| {
-                            *actual += 1.0;
-                            v
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
+            "nodes" => {
+                let mut list = Vec::with_capacity(nodes.len());
+                for node in nodes {
+                    *actual += 1.0;
+                    list.push(project(node, &child.selection, child, variables, actual)?);
+                }
+                Value::Array(list)
+            }
             "edges" => {
                 let mut edges = Vec::new();
                 for (node, cursor) in nodes.iter().zip(cursors) {
