@@ -804,6 +804,21 @@ async fn a_real_loopback_server_answers_and_shuts_down() {
     assert_eq!(one.external_id, page.items[0].external_id);
     assert_eq!(one.format, channels::shopify::FORMAT);
     assert!(one.order.is_ok());
+    // Pages are cut to what the bucket holds: the smallest plan's until the shop's is known.
+    let greedy = ShopifyConnector::new(
+        ShopifyConfig {
+            page_size: 250,
+            line_items_per_order: 50,
+            ..config.clone()
+        },
+        ShopId(1),
+        None,
+    )
+    .unwrap();
+    let first = greedy.list_orders(window, None, now).await.unwrap();
+    assert_eq!(first.items.len(), 2, "998 points hold two orders of 363");
+    let second = greedy.list_orders(window, None, now).await.unwrap();
+    assert!(second.items.len() > 20, "{}", second.items.len());
     // A token that is not valid needs a person: no refresh token to recover with.
     config.access_token = "shpat_revoked".to_owned();
     let revoked = ShopifyConnector::new(config, ShopId(1), None).unwrap();

@@ -3,6 +3,7 @@
 //! `UPDATED_AT` order. An expiring offline token is refreshed a few minutes before it expires and
 //! once more when the API answers 401, and the rotated credentials are kept for the caller to store.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use app::{
@@ -18,13 +19,15 @@ use crate::shopify::config::ShopifyConfig;
 use crate::shopify::mapping::{FORMAT, fetched, order_mapping, order_number};
 use crate::shopify::signer::verify_webhook;
 use crate::shopify::wire::{
-    FULFILLMENT_CREATE, FULFILLMENT_STATE_QUERY, SET_QUANTITIES, VARIANT_QUERY, data, gid,
-    gid_number, has_more_lines, http_error, order_node, order_query, orders_page, orders_query,
-    refreshed, request, tracking_company, user_errors, window_query,
+    FULFILLMENT_CREATE, FULFILLMENT_STATE_QUERY, SET_QUANTITIES, VARIANT_QUERY, bucket_size, data,
+    gid, gid_number, has_more_lines, http_error, order_cost, order_node, order_query, orders_page,
+    orders_query, refreshed, request, tracking_company, user_errors, window_query,
 };
 
 /// Line items read with an order fetched alone: about 700 points, within the smallest bucket (1000).
 const ALL_LINES: u32 = 100;
+/// The smallest bucket of any plan: what a page is sized for until an answer reports the shop's.
+const SMALLEST_BUCKET: u32 = 1000;
 /// An expiring token is refreshed this long before it expires.
 const REFRESH_MARGIN_MILLIS: i64 = 5 * 60_000;
 
@@ -53,6 +56,8 @@ pub struct ShopifyConnector {
     shop: ShopId,
     mapping: OrderMapping,
     http: reqwest::Client,
+    /// The shop's bucket (`maximumAvailable`) as last reported: a page never asks for more.
+    bucket: AtomicU32,
 }
 
 /// An HTTP answer: status, `Retry-After`, body.
@@ -82,7 +87,16 @@ impl ShopifyConnector {
                 .timeout(std::time::Duration::from_secs(30))
                 .build()
                 .expect("a TLS-less default client builds"),
+            bucket: AtomicU32::new(SMALLEST_BUCKET),
         })
+    }
+
+    /// Orders per listing page: the configured size, or fewer when a page of it would cost more than
+    /// the bucket holds (Shopify refuses such a query outright with `MAX_COST_EXCEEDED`).
+    fn page_size(&self, lines: u32) -> u32 {
+        let bucket = self.bucket.load(Ordering::Relaxed);
+        let fits = bucket.saturating_sub(2) / order_cost(lines);
+        self.config.page_size.clamp(1, 250).min(fits.max(1))
     }
 
     /// The current credentials: a refresh replaces the access token and rotates the refresh token,
@@ -126,6 +140,11 @@ impl ShopifyConnector {
             answer = self
                 .post(&credentials.access_token, &body, operation)
                 .await?;
+        }
+        if let Some(size) = bucket_size(&answer.body) {
+            // Whole points, at least the smallest plan's.
+            self.bucket
+                .store((size as u32).max(SMALLEST_BUCKET), Ordering::Relaxed);
         }
         if answer.status != 200 {
             return Err(http_error(
@@ -271,7 +290,7 @@ impl Connector for ShopifyConnector {
     ) -> Result<OrderPage, ChannelError> {
         let lines = self.config.line_items_per_order.clamp(1, ALL_LINES);
         let variables = json!({
-            "first": self.config.page_size.clamp(1, 250),
+            "first": self.page_size(lines),
             "after": page.map(|it| it.0),
             "query": window_query(window.from, window.to),
         });

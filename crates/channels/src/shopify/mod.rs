@@ -13,8 +13,9 @@
 //! orders changed during a scan move past its end instead of shifting the pages; the overlap of the
 //! sync loop picks them up. Rate limits are the calculated query cost in a leaky bucket per app and
 //! shop: every answer carries `extensions.cost.throttleStatus`, and a `THROTTLED` error waits
-//! `(requestedQueryCost − currentlyAvailable) / restoreRate` seconds. A listing page costs about
-//! 2 + 50 points per order asked for, so `page_size` stays small enough for the bucket.
+//! `(requestedQueryCost − currentlyAvailable) / restoreRate` seconds. A listing page costs
+//! 2 + (13 + 7 × line items) points per order asked for, so pages are cut to what the shop's bucket
+//! holds (1000 points until an answer reports `maximumAvailable`).
 //!
 //! Write-back: `fulfillmentCreate` on the order's open fulfillment orders (`order.fulfillmentOrders`)
 //! with `trackingInfo { company number }`; an order already fulfilled with our tracking number is
@@ -42,6 +43,6 @@ pub use self::mapping::{
 };
 pub use self::signer::{verify_webhook, webhook_hmac};
 pub use self::wire::{
-    Cost, ThrottleStatus, gid, gid_number, iso_time, order_query, order_selection, orders_query,
-    parse_iso_time, refill_millis, tracking_company, window_query,
+    Cost, ThrottleStatus, gid, gid_number, iso_time, order_cost, order_query, order_selection,
+    orders_query, parse_iso_time, refill_millis, tracking_company, window_query,
 };

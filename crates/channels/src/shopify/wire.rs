@@ -27,6 +27,21 @@ pageInfo {{ hasNextPage }} }}"
     )
 }
 
+/// The calculated cost of one order of [`order_selection`] with `lines` line items: the node, its
+/// customer and address (1 each), four money bags (2 each), and the line connection (2 + 7 a line).
+pub fn order_cost(lines: u32) -> u32 {
+    13 + 7 * lines
+}
+
+/// The bucket size an answer reports (`extensions.cost.throttleStatus.maximumAvailable`).
+pub(crate) fn bucket_size(body: &[u8]) -> Option<f64> {
+    let envelope: Envelope<'_> = serde_json::from_slice(body).ok()?;
+    envelope
+        .extensions
+        .cost
+        .map(|it| it.throttle_status.maximum_available)
+}
+
 /// One page of the orders updated in a window, oldest change first.
 pub fn orders_query(lines: u32) -> String {
     format!(
