@@ -43,6 +43,9 @@ pub(crate) enum BenchCommand {
     /// Pull a simulated Taobao shop over loopback HTTP through the connector and the sync loop, then
     /// screen and route what arrived, on a fresh SQLite store.
     Pull {
+        /// The platform: taobao or douyin.
+        #[arg(long, default_value = "taobao")]
+        platform: String,
         /// New orders per simulated hour of history.
         #[arg(long, default_value_t = 2_000)]
         orders_per_hour: u32,
@@ -92,10 +95,11 @@ pub(crate) async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Address { out } => crate::address_bench::run(&out),
         BenchCommand::Import { rows, out } => bench_import(rows, &out).await,
         BenchCommand::Pull {
+            platform,
             orders_per_hour,
             hours,
             out,
-        } => crate::pull_bench::run(orders_per_hour, hours, &out).await,
+        } => crate::pull_bench::run(&platform, orders_per_hour, hours, &out).await,
         BenchCommand::Route { orders, rules, out } => {
             crate::route_bench::run(orders, rules, &out).await
         }

@@ -1,6 +1,6 @@
 //! `orderhub bench pull`: end to end from a platform simulator over loopback HTTP to orders stored,
-//! screened, routed and reserved — the Taobao connector against the TOP simulator with its real rate
-//! limit, into a fresh SQLite store.
+//! screened, routed and reserved — a connector (Taobao or Douyin) against its simulator with its real
+//! rate limit, into a fresh SQLite store.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -43,9 +43,36 @@ impl Pause for ClockPause {
     }
 }
 
-pub(crate) async fn run(orders_per_hour: u32, hours: u32, out: &Path) -> anyhow::Result<()> {
-    let start = simulators::taobao::parse_time("2024-06-18 12:00:00").context("start time")?;
-    let clock = Arc::new(ManualClock::new(start));
+/// A running simulator of either platform.
+enum Server {
+    Taobao(simulators::taobao::ServerHandle),
+    Douyin(simulators::douyin::ServerHandle),
+}
+
+impl Server {
+    async fn shutdown(self) -> std::io::Result<()> {
+        match self {
+            Server::Taobao(it) => it.shutdown().await,
+            Server::Douyin(it) => it.shutdown().await,
+        }
+    }
+}
+
+/// A platform's simulator started with `hours` of history, and what the bench needs of it.
+struct Started {
+    server: Server,
+    orders_on_platform: u64,
+    /// Seller codes of the simulator's catalogue: our SKUs.
+    codes: Vec<&'static str>,
+    make: Box<dyn FnOnce(domain::ShopId) -> anyhow::Result<Arc<dyn Connector>> + Send>,
+}
+
+async fn start_taobao(
+    clock: Arc<ManualClock>,
+    orders_per_hour: u32,
+    hours: u32,
+) -> anyhow::Result<Started> {
+    let start = clock.now();
     let mut config = Config::example(9, start);
     config.rate_limit = RateLimit {
         calls: 600,
@@ -66,12 +93,134 @@ pub(crate) async fn run(orders_per_hour: u32, hours: u32, out: &Path) -> anyhow:
         simulation.advance(start);
         simulation.shops()[0].trades().len() as u64
     };
+    let codes = simulators::taobao::CATALOGUE
+        .iter()
+        .flat_map(|p| p.skus.iter().map(|it| it.outer_sku_id).chain([p.outer_iid]))
+        .filter(|it| !it.is_empty())
+        .collect();
+    Ok(Started {
+        server: Server::Taobao(server),
+        orders_on_platform,
+        codes,
+        make: Box::new(move |shop| {
+            let connector = TaobaoConnector::new(
+                TaobaoConfig {
+                    gateway: format!("http://{addr}{}", simulators::taobao::GATEWAY_PATH),
+                    app_key: "12345678".to_owned(),
+                    app_secret: "helloworld".to_owned(),
+                    session: "6100example0session".to_owned(),
+                    refresh_token: None,
+                    sign_method: SignMethod::HmacSha256,
+                    page_size: 100,
+                },
+                shop,
+                None,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Arc::new(connector) as Arc<dyn Connector>)
+        }),
+    })
+}
 
+async fn start_douyin(
+    clock: Arc<ManualClock>,
+    orders_per_hour: u32,
+    hours: u32,
+) -> anyhow::Result<Started> {
+    use simulators::douyin as dy;
+    let start = clock.now();
+    let (app_key, secret, token) = ("7100000000000000001", "doudian-secret", "dy-access-bench");
+    let config = dy::Config {
+        apps: vec![dy::App {
+            app_key: app_key.to_owned(),
+            secret: secret.to_owned(),
+        }],
+        shops: vec![dy::ShopConfig {
+            name: "bench".to_owned(),
+            shop_id: 4_463_798,
+            seed: 9,
+            grants: vec![dy::Grant {
+                access_token: token.to_owned(),
+                app_key: app_key.to_owned(),
+                expires_at: start.plus_millis(7 * 24 * 3_600_000),
+                refresh_token: "dy-refresh-bench".to_owned(),
+            }],
+            traffic: dy::Traffic {
+                orders_per_hour,
+                unpaid_percent: 8,
+                refund_percent: 8,
+                change_percent: 15,
+                shipped_elsewhere_percent: 10,
+            },
+            history_hours: hours,
+        }],
+        rate_limit: dy::RateLimit {
+            calls: 100,
+            window_secs: 1,
+        },
+        seed: 9,
+    };
+    let simulator = dy::Simulator::new(config, clock.clone());
+    let (addr, server) = dy::start(dy::ServeConfig {
+        listen: "127.0.0.1:0".parse()?,
+        simulator: simulator.clone(),
+    })
+    .await?;
+    let orders_on_platform = {
+        let mut simulation = simulator.lock();
+        simulation.advance(start);
+        simulation.shops()[0].orders().len() as u64
+    };
+    let codes = dy::CATALOGUE
+        .iter()
+        .flat_map(|p| p.skus.iter().map(|it| it.code))
+        .filter(|it| !it.is_empty())
+        .collect();
+    Ok(Started {
+        server: Server::Douyin(server),
+        orders_on_platform,
+        codes,
+        make: Box::new(move |shop| {
+            let connector = channels::douyin::DouyinConnector::new(
+                channels::douyin::DouyinConfig {
+                    gateway: format!("http://{addr}"),
+                    app_key: app_key.to_owned(),
+                    app_secret: secret.to_owned(),
+                    access_token: token.to_owned(),
+                    refresh_token: None,
+                    sign_method: channels::douyin::SignMethod::HmacSha256,
+                    page_size: 100,
+                },
+                shop,
+                None,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Arc::new(connector) as Arc<dyn Connector>)
+        }),
+    })
+}
+
+pub(crate) async fn run(
+    platform: &str,
+    orders_per_hour: u32,
+    hours: u32,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let start = simulators::taobao::parse_time("2024-06-18 12:00:00").context("start time")?;
+    let clock = Arc::new(ManualClock::new(start));
+    let started = match platform {
+        "taobao" => start_taobao(clock.clone(), orders_per_hour, hours).await?,
+        "douyin" => start_douyin(clock.clone(), orders_per_hour, hours).await?,
+        other => anyhow::bail!("no simulator for {other:?} (taobao, douyin)"),
+    };
+    let orders_on_platform = started.orders_on_platform;
+    let channel = match platform {
+        "douyin" => ChannelKind::Douyin,
+        _ => ChannelKind::Tmall,
+    };
     let db = TestDb::sqlite();
     let store = db.open().await;
-    let shop = store
-        .ensure_shop("tmall-bench", ChannelKind::Tmall, "bench")
-        .await?;
+    let shop = store.ensure_shop("bench", channel, "bench").await?;
     let warehouses = [("JX01", "330402"), ("GZ01", "440106")];
     for (code, area) in warehouses {
         store
@@ -84,49 +233,28 @@ pub(crate) async fn run(orders_per_hour: u32, hours: u32, out: &Path) -> anyhow:
             })
             .await?;
     }
-    for product in simulators::taobao::CATALOGUE {
-        let codes = product
-            .skus
-            .iter()
-            .map(|it| it.outer_sku_id)
-            .chain([product.outer_iid]);
-        for code in codes.filter(|it| !it.is_empty()) {
-            let sku = SkuCode::new(code)?;
+    for code in &started.codes {
+        let sku = SkuCode::new(*code)?;
+        store
+            .put_sku(&app::SkuDefinition::plain(sku.clone(), code))
+            .await?;
+        for (warehouse, _) in warehouses {
             store
-                .put_sku(&app::SkuDefinition::plain(sku.clone(), code))
+                .receive_stock(
+                    &WarehouseCode::new(warehouse)?,
+                    &sku,
+                    Quantity::new(1_000_000)?,
+                    "bench",
+                    start,
+                )
                 .await?;
-            for (warehouse, _) in warehouses {
-                store
-                    .receive_stock(
-                        &WarehouseCode::new(warehouse)?,
-                        &sku,
-                        Quantity::new(1_000_000)?,
-                        "bench",
-                        start,
-                    )
-                    .await?;
-            }
         }
     }
-    let connector = TaobaoConnector::new(
-        TaobaoConfig {
-            gateway: format!("http://{addr}{}", simulators::taobao::GATEWAY_PATH),
-            app_key: "12345678".to_owned(),
-            app_secret: "helloworld".to_owned(),
-            session: "6100example0session".to_owned(),
-            refresh_token: None,
-            sign_method: SignMethod::HmacSha256,
-            page_size: 100,
-        },
-        shop.id,
-        None,
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-
+    let connector = (started.make)(shop.id)?;
     let begun = Instant::now();
     let report = app::sync_orders(
         store.as_ref(),
-        &connector as &dyn Connector,
+        connector.as_ref(),
         &shop,
         start.plus_millis(-i64::from(hours + 1) * 3_600_000),
         clock.now(),
@@ -176,11 +304,11 @@ pub(crate) async fn run(orders_per_hour: u32, hours: u32, out: &Path) -> anyhow:
     )
     .await?;
     let screen_and_route_seconds = routing.elapsed().as_secs_f64();
-    server.shutdown().await?;
+    started.server.shutdown().await?;
 
     let total = pull_seconds + screen_and_route_seconds;
     let result = PullResult {
-        connector: "taobao".to_owned(),
+        connector: platform.to_owned(),
         orders_on_platform,
         fetched: report.fetched,
         pages: report.pages,
@@ -194,7 +322,7 @@ pub(crate) async fn run(orders_per_hour: u32, hours: u32, out: &Path) -> anyhow:
         end_to_end_orders_per_second: f64::from(report.fetched) / total,
         peak_rss_mib: crate::bench::peak_rss_kib().unwrap_or(0) as f64 / 1024.0,
     };
-    println!("bench pull — taobao connector against the TOP simulator over loopback HTTP");
+    println!("bench pull — {platform} connector against its simulator over loopback HTTP");
     println!("  orders on the platform {:>10}", result.orders_on_platform);
     println!(
         "  pulled                 {:>10} in {} windows, {} pages, {} rate-limit waits",
@@ -214,7 +342,7 @@ pub(crate) async fn run(orders_per_hour: u32, hours: u32, out: &Path) -> anyhow:
     );
     println!("  peak RSS               {:>10.1} MiB", result.peak_rss_mib);
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let path = out.join("pull-taobao.json");
+    let path = out.join(format!("pull-{platform}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(&result)?)
         .with_context(|| format!("writing {}", path.display()))?;
     eprintln!("wrote {}", path.display());
