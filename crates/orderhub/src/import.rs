@@ -39,6 +39,16 @@ pub(crate) fn resolve_skus(skus: &domain::SkuMap, order: &mut domain::StandardOr
 /// The built-in mapping or profile text behind a document's format (`csv.taobao@1`, `douyin@1`).
 pub(crate) fn builtin_for(format: &str) -> Option<&'static str> {
     let name = format.split('@').next().unwrap_or_default();
+    // Documents the connectors fetched are kept under their shape's name.
+    let api = [
+        (channels::taobao::FORMAT, "taobao"),
+        (channels::douyin::FORMAT, "douyin"),
+        (channels::shopify::FORMAT, "shopify_graphql"),
+        (channels::shopify::REST_FORMAT, "shopify"),
+    ];
+    if let Some((_, builtin)) = api.iter().find(|(it, _)| *it == name) {
+        return mapping::builtin(builtin);
+    }
     match name.strip_prefix("csv.") {
         Some(profile) => PROFILES.iter().find(|it| it.0 == profile).map(|it| it.2),
         None => mapping::builtin(name),
@@ -558,5 +568,28 @@ mod tests {
             unknown.to_string().contains("no shop \"nope\""),
             "{unknown}"
         );
+    }
+
+    #[test]
+    fn fetched_documents_are_re_derived_with_their_shapes_mapping() {
+        use crate::import::builtin_for;
+        assert_eq!(
+            builtin_for(channels::taobao::FORMAT),
+            mapping::builtin("taobao")
+        );
+        assert_eq!(
+            builtin_for(channels::douyin::FORMAT),
+            mapping::builtin("douyin")
+        );
+        assert_eq!(
+            builtin_for(channels::shopify::FORMAT),
+            mapping::builtin("shopify_graphql")
+        );
+        assert_eq!(
+            builtin_for(channels::shopify::REST_FORMAT),
+            mapping::builtin("shopify")
+        );
+        assert!(builtin_for("csv.taobao@1").is_some());
+        assert_eq!(builtin_for("fax.order"), None);
     }
 }

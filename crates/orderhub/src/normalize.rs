@@ -32,8 +32,12 @@ pub(crate) fn run(
 ) -> anyhow::Result<bool> {
     let kind =
         ChannelKind::parse(channel).with_context(|| format!("unknown channel {channel:?}"))?;
-    let format =
-        mapping_format(kind).with_context(|| format!("no built-in mapping for {kind} yet"))?;
+    let document = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let format = match kind {
+        // A GraphQL node or a REST/webhook order: each has its own mapping.
+        ChannelKind::Shopify => channels::shopify::mapping_for(&document),
+        _ => mapping_format(kind).with_context(|| format!("no built-in mapping for {kind} yet"))?,
+    };
     let base = builtin(format).context("built-in mappings are listed")?;
     let mapping = match overrides {
         Some(path) => {
@@ -44,7 +48,6 @@ pub(crate) fn run(
         None => OrderMapping::from_toml(base),
     }
     .map_err(|err| anyhow::anyhow!("mapping: {err}"))?;
-    let document = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let context = MapContext {
         shop: ShopId(0),
         default_country: "CN",

@@ -124,8 +124,9 @@ pub(crate) async fn connector(
                 client_id: api.app_key.clone(),
                 client_secret: required(app_secret, "app secret")?,
                 location_id: api.location_id.clone().unwrap_or_default(),
-                page_size: 50,
-                line_items_per_order: 50,
+                // About 50 cost points an order with ten lines: pages fit a 1,000-point bucket.
+                page_size: 25,
+                line_items_per_order: 10,
             };
             let connector = channels::shopify::ShopifyConnector::new(config, shop.id, None)
                 .map_err(mapping_error)?;

@@ -476,6 +476,20 @@ impl Connector for ShopifyConnector {
         user_errors(&payload["inventorySetQuantities"], "inventorySetQuantities")
     }
 
+    fn rotated_credentials(&self) -> Vec<(String, String)> {
+        let now = self.credentials();
+        let mut out = Vec::new();
+        if now.access_token != self.config.access_token {
+            out.push(("session".to_owned(), now.access_token));
+        }
+        if let Some(refresh) = now.refresh_token
+            && Some(&refresh) != self.config.refresh_token.as_ref()
+        {
+            out.push(("refresh_token".to_owned(), refresh));
+        }
+        out
+    }
+
     fn verify_push(
         &self,
         headers: &[(String, String)],
