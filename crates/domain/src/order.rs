@@ -701,6 +701,9 @@ impl RefundState {
 pub struct OrderLine {
     /// Position in the order, from 1; stable across revisions of the order.
     pub line_no: u32,
+    /// The platform's own id of this line (Taobao `oid`, Douyin sub-order id, Shopify line item id),
+    /// what a per-line shipment confirmation names; empty when the platform has none (CSV exports).
+    pub platform_line_id: String,
     pub platform_item_id: String,
     pub platform_sku_id: String,
     pub seller_sku_code: String,

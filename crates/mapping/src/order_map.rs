@@ -159,6 +159,7 @@ const ORDER_FIELDS: &[&str] = &[
     "currency",
 ];
 const LINE_FIELDS: &[&str] = &[
+    "platform_line_id",
     "platform_item_id",
     "platform_sku_id",
     "seller_sku_code",
@@ -577,6 +578,7 @@ impl OrderMapping {
             let refund_text = v("refund")?;
             lines.push(OrderLine {
                 line_no: i as u32 + 1,
+                platform_line_id: v("platform_line_id")?,
                 platform_item_id: v("platform_item_id")?,
                 platform_sku_id: v("platform_sku_id")?,
                 // Our SKU is the seller's code until the SKU mapping table says otherwise.

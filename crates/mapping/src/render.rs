@@ -49,6 +49,7 @@ pub fn standard_order_json(mapped: &Mapped, offset_minutes: i32) -> Value {
         "tags": o.tags,
         "lines": o.lines.iter().map(|l| json!({
             "line_no": l.line_no,
+            "platform_line_id": l.platform_line_id,
             "platform_item_id": l.platform_item_id,
             "platform_sku_id": l.platform_sku_id,
             "seller_sku_code": l.seller_sku_code,

@@ -1,6 +1,7 @@
 //! Write-backs: the outbox rows that changes wrote in their own transactions, delivered to the
 //! platforms at least once. A shipment confirmation tells each of the shipment's orders' platforms
-//! the carrier and tracking number (connectors make a repeat harmless); a stock push lists a SKU's
+//! the carrier and tracking number, for the lines it carries when it is one parcel of a split order
+//! (connectors make a repeat harmless); a stock push lists a SKU's
 //! available stock (summed over warehouses, then the shop's share) on every listing of it in every
 //! API shop, as an overwrite so a repeat changes nothing. A failure is retried with backoff, and the
 //! outbox row keeps the last error.
@@ -9,7 +10,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use app::{Connector, ListedStock, OutboxItem, ShipmentConfirmation, Store};
-use domain::{ListingShare, OrderStatus, ShipmentId, ShopId, SkuCode, Timestamp};
+use domain::{
+    ChannelKind, ListingShare, OrderId, OrderStatus, RefundState, ShipmentId, ShipmentLine, ShopId,
+    SkuCode, StandardOrder, Timestamp,
+};
 use serde::Deserialize;
 
 /// Where write-backs go: each API shop's connector and the share of stock it lists.
@@ -110,9 +114,11 @@ async fn push_stock(
     Ok(())
 }
 
-/// Confirms a shipped shipment on the platform of each order in it. An order that still has lines to
-/// ship is confirmed with its last parcel (split confirmations need the platforms' line ids, which
-/// mappings do not keep yet); orders of shops without a connector are the seller's to confirm.
+/// Confirms a shipped shipment on the platform of each order in it. A shipment that carries only
+/// some of an order's lines is confirmed for those lines (the platform's line ids) when the platform
+/// takes per-line confirmations, every line is known there and shipped whole in this parcel;
+/// otherwise the order is confirmed whole with its last parcel. Orders of shops without a connector
+/// are the seller's to confirm.
 async fn confirm(
     store: &dyn Store,
     connectors: &HashMap<ShopId, Arc<dyn Connector>>,
@@ -129,17 +135,32 @@ async fn confirm(
         .await
         .map_err(|e| e.to_string())?;
     let orders: BTreeSet<_> = shipment.lines.iter().map(|it| it.order).collect();
+    let mut channels: Option<HashMap<ShopId, ChannelKind>> = None;
     for id in orders {
         let order = store.load_order(id).await.map_err(|e| e.to_string())?;
         let Some(connector) = connectors.get(&order.data.shop) else {
             continue;
         };
-        if order.lifecycle.status == OrderStatus::PartiallyShipped {
-            continue;
-        }
+        let channel = match &channels {
+            Some(it) => it.get(&order.data.shop).copied(),
+            None => {
+                let shops = store.shops().await.map_err(|e| e.to_string())?;
+                let found = shops.iter().map(|it| (it.id, it.channel)).collect();
+                channels.insert(found).get(&order.data.shop).copied()
+            }
+        };
+        let line_ids = match channel.is_some_and(confirms_lines) {
+            true => split_line_ids(&order.data, &shipment.lines, id),
+            false => None,
+        };
+        let line_ids = match line_ids {
+            Some(it) => it,
+            None if order.lifecycle.status == OrderStatus::PartiallyShipped => continue,
+            None => Vec::new(),
+        };
         let confirmation = ShipmentConfirmation {
             external_id: order.data.external_id.as_str().to_owned(),
-            line_ids: Vec::new(),
+            line_ids,
             carrier: carrier.clone(),
             tracking_no: tracking_no.clone(),
         };
@@ -149,6 +170,67 @@ async fn confirm(
             .map_err(|e| format!("order {}: {e}", order.data.external_id.as_str()))?;
     }
     Ok(())
+}
+
+/// Whether a platform's connector confirms a parcel for some lines of an order. Taobao/Tmall name the
+/// sub-orders (`is_split=1`, `sub_tid`) and Shopify the fulfillment order line items; Douyin's
+/// connector ships whole orders only (per-line is `order.logisticsAddMultiPack`, which it and its
+/// simulator do not speak); the others have no connector confirming lines, or no line ids.
+fn confirms_lines(channel: ChannelKind) -> bool {
+    match channel {
+        ChannelKind::Taobao | ChannelKind::Tmall | ChannelKind::Shopify => true,
+        ChannelKind::Douyin
+        | ChannelKind::Jd
+        | ChannelKind::WechatChannels
+        | ChannelKind::Youzan
+        | ChannelKind::Pinduoduo
+        | ChannelKind::Kuaishou
+        | ChannelKind::Aliexpress
+        | ChannelKind::Shopee
+        | ChannelKind::Csv
+        | ChannelKind::Ocr => false,
+    }
+}
+
+/// The platform's ids of the lines of `order` a shipment carries, when it carries only some of the
+/// order's lines to ship, each of them whole and with a known platform line id; `None` when the
+/// shipment carries the whole order or a per-line confirmation could not say what it carries.
+fn split_line_ids(
+    order: &StandardOrder,
+    shipped: &[ShipmentLine],
+    id: OrderId,
+) -> Option<Vec<String>> {
+    let carried: HashMap<u32, u32> =
+        shipped
+            .iter()
+            .filter(|it| it.order == id)
+            .fold(HashMap::new(), |mut acc, it| {
+                *acc.entry(it.line_no).or_default() += it.quantity.get();
+                acc
+            });
+    let to_ship = order
+        .lines
+        .iter()
+        .filter(|it| it.refund != RefundState::Refunded);
+    if to_ship
+        .clone()
+        .all(|it| carried.get(&it.line_no) == Some(&it.quantity.get()))
+    {
+        return None;
+    }
+    let mut ids = Vec::with_capacity(carried.len());
+    for line in order
+        .lines
+        .iter()
+        .filter(|it| carried.contains_key(&it.line_no))
+    {
+        let whole = carried.get(&line.line_no) == Some(&line.quantity.get());
+        if !whole || line.platform_line_id.is_empty() {
+            return None;
+        }
+        ids.push(line.platform_line_id.clone());
+    }
+    (ids.len() == carried.len()).then_some(ids)
 }
 
 #[cfg(test)]
@@ -176,8 +258,21 @@ mod tests {
         async fn pause(&self, _millis: i64) {}
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_shipped_order_is_confirmed_on_the_platform_once() {
+    /// A Tmall shop synced from the TOP simulator (seed 5) into a fresh store and routed to the
+    /// warehouses given, each stocking the SKU codes `stocks` gives it.
+    struct Synced {
+        simulator: Simulator,
+        server: simulators::taobao::ServerHandle,
+        clock: Arc<ManualClock>,
+        start: domain::Timestamp,
+        _db: TestDb,
+        store: Arc<dyn app::Store>,
+        shop: domain::Shop,
+        connector: Arc<dyn Connector>,
+        routed: app::RouteReport,
+    }
+
+    async fn synced(warehouses: &[(&str, &str)], stocks: impl Fn(usize) -> usize) -> Synced {
         let start = simulators::taobao::parse_time("2024-06-18 12:00:00").unwrap();
         let clock = Arc::new(ManualClock::new(start));
         let simulator = Simulator::new(Config::example(5, start), clock.clone());
@@ -193,33 +288,46 @@ mod tests {
             .ensure_shop("tmall-sim", ChannelKind::Tmall, "天猫")
             .await
             .unwrap();
-        let jx = WarehouseCode::new("JX01").unwrap();
-        store
-            .put_warehouse(&Warehouse {
-                code: jx.clone(),
-                name: "嘉兴仓".to_owned(),
-                kind: WarehouseKind::Own,
-                area_code: "330402".to_owned(),
-                allow_oversell: false,
-            })
-            .await
-            .unwrap();
+        let codes: Vec<WarehouseCode> = warehouses
+            .iter()
+            .map(|(code, _)| WarehouseCode::new(*code).unwrap())
+            .collect();
+        for (code, (_, area)) in codes.iter().zip(warehouses) {
+            store
+                .put_warehouse(&Warehouse {
+                    code: code.clone(),
+                    name: code.as_str().to_owned(),
+                    kind: WarehouseKind::Own,
+                    area_code: (*area).to_owned(),
+                    allow_oversell: false,
+                })
+                .await
+                .unwrap();
+        }
+        let mut n = 0;
         for product in simulators::taobao::CATALOGUE {
-            let codes = product
+            let codes_of = product
                 .skus
                 .iter()
                 .map(|it| it.outer_sku_id)
                 .chain([product.outer_iid]);
-            for code in codes.filter(|it| !it.is_empty()) {
+            for code in codes_of.filter(|it| !it.is_empty()) {
                 let sku = SkuCode::new(code).unwrap();
                 store
                     .put_sku(&app::SkuDefinition::plain(sku.clone(), code))
                     .await
                     .unwrap();
                 store
-                    .receive_stock(&jx, &sku, Quantity::new(10_000).unwrap(), "opening", start)
+                    .receive_stock(
+                        &codes[stocks(n) % codes.len()],
+                        &sku,
+                        Quantity::new(10_000).unwrap(),
+                        "opening",
+                        start,
+                    )
                     .await
                     .unwrap();
+                n += 1;
             }
         }
         let connector: Arc<dyn Connector> = Arc::new(
@@ -262,14 +370,18 @@ mod tests {
         let router = app::Router {
             rules: domain::routing::RuleSet::default(),
             network: domain::routing::Network {
-                warehouses: vec![domain::routing::WarehouseSpec {
-                    code: jx.clone(),
-                    area_code: "330402".to_owned(),
-                    capabilities: Default::default(),
-                    carriers: vec!["SF".to_owned()],
-                    allow_oversell: false,
-                    daily_capacity: None,
-                }],
+                warehouses: codes
+                    .iter()
+                    .zip(warehouses)
+                    .map(|(code, (_, area))| domain::routing::WarehouseSpec {
+                        code: code.clone(),
+                        area_code: (*area).to_owned(),
+                        capabilities: Default::default(),
+                        carriers: vec!["SF".to_owned()],
+                        allow_oversell: false,
+                        daily_capacity: None,
+                    })
+                    .collect(),
                 min_shipment_minor: 0,
             },
             catalog: app::catalog_of(&store.catalog().await.unwrap()),
@@ -281,6 +393,70 @@ mod tests {
             .await
             .unwrap();
         assert!(routed.allocated > 0, "{routed:?}");
+        Synced {
+            simulator,
+            server,
+            clock,
+            start,
+            _db: db,
+            store,
+            shop,
+            connector,
+            routed,
+        }
+    }
+
+    /// Claims and ships a shipment with a tracking number.
+    async fn ship(
+        store: &dyn app::Store,
+        shipment: &domain::Shipment,
+        tracking: &str,
+        at: domain::Timestamp,
+    ) {
+        let packer = Actor::User("packer".to_owned());
+        let claimed = store
+            .apply_shipment_event(
+                shipment.id,
+                shipment.version,
+                &ShipmentEvent::Claim {
+                    holder: "packer".to_owned(),
+                    until: at.plus_millis(600_000),
+                },
+                &packer,
+                at,
+            )
+            .await
+            .unwrap();
+        store
+            .apply_shipment_event(
+                shipment.id,
+                claimed.version,
+                &ShipmentEvent::Ship {
+                    holder: "packer".to_owned(),
+                    scanned: claimed.barcode(),
+                    tracking: TrackingNumber::parse(tracking).unwrap(),
+                },
+                &packer,
+                at,
+            )
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_shipped_order_is_confirmed_on_the_platform_once() {
+        let Synced {
+            simulator,
+            server,
+            clock,
+            start,
+            _db,
+            store,
+            shop,
+            connector,
+            routed,
+        } = synced(&[("JX01", "330402")], |_| 0).await;
+        let jx = WarehouseCode::new("JX01").unwrap();
 
         // Ship the first allocated order that the platform still waits to see shipped.
         let waiting: Vec<String> = simulator.lock().shops()[0]
@@ -316,34 +492,7 @@ mod tests {
             }
         }
         let shipment = shipment.unwrap();
-        let packer = Actor::User("packer".to_owned());
-        let claimed = store
-            .apply_shipment_event(
-                shipment.id,
-                shipment.version,
-                &ShipmentEvent::Claim {
-                    holder: "packer".to_owned(),
-                    until: start.plus_millis(600_000),
-                },
-                &packer,
-                start,
-            )
-            .await
-            .unwrap();
-        store
-            .apply_shipment_event(
-                shipment.id,
-                claimed.version,
-                &ShipmentEvent::Ship {
-                    holder: "packer".to_owned(),
-                    scanned: claimed.barcode(),
-                    tracking: TrackingNumber::parse("SF1400123456789").unwrap(),
-                },
-                &packer,
-                start,
-            )
-            .await
-            .unwrap();
+        ship(store.as_ref(), &shipment, "SF1400123456789", start).await;
 
         let targets = Targets {
             connectors: HashMap::from([(shop.id, connector.clone())]),
@@ -412,6 +561,111 @@ mod tests {
             .filter_map(|it| it.result)
             .collect();
         assert_eq!(updates.last(), Some(&i64::from(listed)), "{updates:?}");
+        server.shutdown().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_split_order_is_confirmed_parcel_by_parcel() {
+        // Two warehouses stocking every other SKU: orders of SKUs of both leave in two parcels.
+        let Synced {
+            simulator,
+            server,
+            clock,
+            start,
+            _db,
+            store,
+            shop,
+            connector,
+            routed,
+        } = synced(&[("JX01", "330402"), ("HZ01", "330106")], |n| n).await;
+        // Every shipment, and the first order the platform waits on that leaves in two parcels.
+        let mut shipments = Vec::new();
+        for n in 1..=routed.shipments as i64 {
+            shipments.push(store.load_shipment(domain::ShipmentId(n)).await.unwrap());
+        }
+        let waiting: Vec<u64> = simulator.lock().shops()[0]
+            .trades()
+            .iter()
+            .filter(|it| it.status == TradeStatus::WaitSellerSendGoods)
+            .map(|it| it.tid)
+            .collect();
+        let mut split = None;
+        for tid in waiting {
+            let id = domain::ExternalId::new(tid.to_string()).unwrap();
+            let Some(order) = store.find_order(shop.id, &id).await.unwrap() else {
+                continue;
+            };
+            let parcels: Vec<&domain::Shipment> = shipments
+                .iter()
+                .filter(|it| it.lines.iter().any(|line| line.order == order.id))
+                .collect();
+            if order.lifecycle.status == OrderStatus::Allocated && parcels.len() == 2 {
+                split = Some((tid, order, parcels));
+                break;
+            }
+        }
+        let (tid, order, parcels) = split.expect("an allocated order split in two parcels");
+        // The sub-orders (`oid`) of the trade's lines that each parcel carries.
+        let oids = |parcel: &domain::Shipment| -> Vec<u64> {
+            let simulation = simulator.lock();
+            let trade = simulation.shops()[0].trade(tid).unwrap();
+            parcel
+                .lines
+                .iter()
+                .filter(|it| it.order == order.id)
+                .map(|it| trade.lines[it.line_no as usize - 1].oid)
+                .collect()
+        };
+        let accepted = || -> Vec<simulators::taobao::Consignment> {
+            simulator
+                .lock()
+                .consignments()
+                .iter()
+                .filter(|it| it.tid == tid && it.refused.is_none())
+                .cloned()
+                .collect()
+        };
+        let targets = Targets {
+            connectors: HashMap::from([(shop.id, connector.clone())]),
+            shares: HashMap::new(),
+        };
+
+        // The first parcel is confirmed for its lines at once, not held back for the last one.
+        ship(store.as_ref(), parcels[0], "SF1400123456789", start).await;
+        let first = deliver_once(store.as_ref(), &targets, "w", clock.now())
+            .await
+            .unwrap();
+        assert_eq!(first.failed, 0, "{first:?}");
+        let after_first = accepted();
+        assert_eq!(after_first.len(), 1, "{after_first:?}");
+        assert_eq!(after_first[0].out_sid, "SF1400123456789");
+        assert_eq!(after_first[0].sub_tid, Some(oids(parcels[0])));
+        assert_eq!(
+            simulator.lock().shops()[0].trade(tid).unwrap().status,
+            TradeStatus::SellerConsignedPart
+        );
+
+        // The last parcel names the other lines, with its own tracking number.
+        let second_parcel = store.load_shipment(parcels[1].id).await.unwrap();
+        ship(store.as_ref(), &second_parcel, "SF1400123456790", start).await;
+        let second = deliver_once(store.as_ref(), &targets, "w", clock.now())
+            .await
+            .unwrap();
+        assert_eq!(second.failed, 0, "{second:?}");
+        let after_second = accepted();
+        assert_eq!(after_second.len(), 2, "{after_second:?}");
+        assert_eq!(after_second[1].out_sid, "SF1400123456790");
+        assert_eq!(after_second[1].sub_tid, Some(oids(parcels[1])));
+        let trade = simulator.lock().shops()[0].trade(tid).unwrap().clone();
+        assert_eq!(trade.status, TradeStatus::WaitBuyerConfirmGoods);
+        assert!(
+            trade.lines.iter().all(|it| it.parcel.is_some()),
+            "{trade:?}"
+        );
+        assert_eq!(
+            store.load_order(order.id).await.unwrap().lifecycle.status,
+            OrderStatus::Shipped
+        );
         server.shutdown().await.unwrap();
     }
 }

@@ -120,6 +120,7 @@ pub(crate) fn read_case(doc: CaseDoc, known: &Known<'_>) -> Result<TestCase, (St
             };
             OrderLine {
                 line_no,
+                platform_line_id: String::new(),
                 platform_item_id: String::new(),
                 platform_sku_id: String::new(),
                 seller_sku_code: sku.as_str().to_owned(),

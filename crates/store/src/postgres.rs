@@ -221,6 +221,7 @@ fn line_row(r: &PgRow) -> Result<LineRow> {
         discount_minor: get(r, 8)?,
         paid_minor: get(r, 9)?,
         refund_state: get(r, 10)?,
+        platform_line_id: get(r, 11)?,
     })
 }
 
@@ -304,9 +305,9 @@ impl PgTx {
         let int = |f: fn(&LineRow) -> i64| lines.iter().map(|(_, l)| f(l)).collect::<Vec<i64>>();
         let sql = format!(
             "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
-             quantity, unit_price_minor, discount_minor, paid_minor, refund_state) \
+             quantity, unit_price_minor, discount_minor, paid_minor, refund_state, platform_line_id) \
              select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-             $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[]) {suffix}"
+             $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::text[]) {suffix}"
         );
         sqlx::query(&sql)
             .bind(lines.iter().map(|(id, _)| *id).collect::<Vec<_>>())
@@ -326,6 +327,7 @@ impl PgTx {
             .bind(int(|l| l.discount_minor))
             .bind(int(|l| l.paid_minor))
             .bind(text(|l| &l.refund_state))
+            .bind(text(|l| &l.platform_line_id))
             .execute(&mut *self.0)
             .await
             .map_err(db_err)?;
@@ -591,7 +593,8 @@ impl Tx for PgTx {
             "on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
              platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
              title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
-             discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
+             discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state, \
+             platform_line_id = excluded.platform_line_id",
         )
         .await
     }

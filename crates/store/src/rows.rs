@@ -148,10 +148,11 @@ pub(crate) struct LineRow {
     pub(crate) discount_minor: i64,
     pub(crate) paid_minor: i64,
     pub(crate) refund_state: String,
+    pub(crate) platform_line_id: String,
 }
 
 pub(crate) const LINE_COLUMNS: &str = "line_no, platform_item_id, platform_sku_id, seller_sku_code, sku, title, \
-    quantity, unit_price_minor, discount_minor, paid_minor, refund_state";
+    quantity, unit_price_minor, discount_minor, paid_minor, refund_state, platform_line_id";
 
 impl LineRow {
     pub(crate) fn from_line(line: &OrderLine) -> LineRow {
@@ -167,6 +168,7 @@ impl LineRow {
             discount_minor: line.discount.minor,
             paid_minor: line.paid.minor,
             refund_state: line.refund.as_str().to_owned(),
+            platform_line_id: line.platform_line_id.clone(),
         }
     }
 
@@ -175,6 +177,7 @@ impl LineRow {
         Ok(OrderLine {
             line_no: u32::try_from(self.line_no)
                 .map_err(|_| corrupt("line number", self.line_no))?,
+            platform_line_id: self.platform_line_id,
             platform_item_id: self.platform_item_id,
             platform_sku_id: self.platform_sku_id,
             seller_sku_code: self.seller_sku_code,

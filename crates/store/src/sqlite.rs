@@ -84,11 +84,11 @@ static SELECT_ORDER: LazyLock<String> =
     LazyLock::new(|| format!("select {ORDER_COLUMNS} from orders where id = ?1"));
 
 const LINE_INSERT: &str = "insert into order_lines (order_id, line_no, platform_item_id, platform_sku_id, \
-    seller_sku_code, sku, title, quantity, unit_price_minor, discount_minor, paid_minor, refund_state) values";
+    seller_sku_code, sku, title, quantity, unit_price_minor, discount_minor, paid_minor, refund_state, platform_line_id) values";
 
 /// `statement(n)` for n in 1..=8: one statement per count of lines.
 fn line_statements(suffix: &str) -> Vec<String> {
-    let row = format!("({})", ["?"; 12].join(", "));
+    let row = format!("({})", ["?"; 13].join(", "));
     (1..=8)
         .map(|n| {
             format!(
@@ -108,7 +108,8 @@ static UPSERT_LINES: LazyLock<Vec<String>> = LazyLock::new(|| {
         "on conflict (order_id, line_no) do update set platform_item_id = excluded.platform_item_id, \
          platform_sku_id = excluded.platform_sku_id, seller_sku_code = excluded.seller_sku_code, sku = excluded.sku, \
          title = excluded.title, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor, \
-         discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state",
+         discount_minor = excluded.discount_minor, paid_minor = excluded.paid_minor, refund_state = excluded.refund_state, \
+         platform_line_id = excluded.platform_line_id",
     )
 });
 
@@ -319,6 +320,7 @@ fn line_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
         discount_minor: r.get(8)?,
         paid_minor: r.get(9)?,
         refund_state: r.get(10)?,
+        platform_line_id: r.get(11)?,
     })
 }
 
@@ -422,7 +424,7 @@ impl SqliteTx<'_> {
                 .0
                 .prepare_cached(&statements[chunk.len() - 1])
                 .map_err(db_err)?;
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 12);
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 13);
             for l in chunk {
                 values.extend_from_slice(&[
                     &order_id as &dyn rusqlite::ToSql,
@@ -437,6 +439,7 @@ impl SqliteTx<'_> {
                     &l.discount_minor,
                     &l.paid_minor,
                     &l.refund_state,
+                    &l.platform_line_id,
                 ]);
             }
             stmt.execute(values.as_slice()).map_err(db_err)?;

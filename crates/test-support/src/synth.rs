@@ -120,6 +120,7 @@ pub fn synthetic_item(
         goods += total;
         lines.push(OrderLine {
             line_no,
+            platform_line_id: format!("{external_id}-{line_no}"),
             platform_item_id: format!("{}", 600_000_000_000u64 + rng.below(1_000_000_000)),
             platform_sku_id: format!("{}", 5_000_000_000_000u64 + rng.below(1_000_000_000)),
             seller_sku_code: sku.to_owned(),

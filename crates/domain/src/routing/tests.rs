@@ -36,6 +36,7 @@ fn q(n: u32) -> Quantity {
 fn line(line_no: u32, code: &str, quantity: u32, paid_minor: i64) -> OrderLine {
     OrderLine {
         line_no,
+        platform_line_id: String::new(),
         platform_item_id: String::new(),
         platform_sku_id: String::new(),
         seller_sku_code: code.to_owned(),

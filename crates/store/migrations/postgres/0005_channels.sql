@@ -19,3 +19,7 @@ create table shop_secrets (
     updated_at bigint not null,
     primary key (shop_id, name)
 );
+
+-- The platform's own id of an order line (Taobao `oid`, Douyin sub-order id, Shopify line item id),
+-- named when a split shipment is confirmed line by line; empty when the platform has none.
+alter table order_lines add column platform_line_id text not null default '';
