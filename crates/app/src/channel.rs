@@ -125,10 +125,11 @@ pub struct ListedStock {
     pub quantity: u32,
 }
 
-/// A verified push message: which order to fetch now.
+/// One event of a verified push: which order to fetch now. A push may carry several events (a
+/// Douyin push body is an array of them), each its own message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PushMessage {
-    /// The platform's id of the message, for de-duplication.
+    /// The platform's id of the event, for de-duplication.
     pub event_id: String,
     pub topic: String,
     pub external_id: Option<String>,
@@ -162,11 +163,12 @@ pub trait Connector: Send + Sync {
     fn rotated_credentials(&self) -> Vec<(String, String)> {
         Vec::new()
     }
-    /// Checks a push over its raw bytes and headers; a forged or stale one is `Unauthorized`.
+    /// Checks a push over its raw bytes and headers and returns its events, one message each, in the
+    /// order the push lists them (never none); a forged or stale one is `Unauthorized`.
     fn verify_push(
         &self,
         headers: &[(String, String)],
         body: &[u8],
         now: Timestamp,
-    ) -> Result<PushMessage, ChannelError>;
+    ) -> Result<Vec<PushMessage>, ChannelError>;
 }

@@ -211,16 +211,43 @@ async fn pushes_from_the_simulator_verify_and_name_their_order() {
     let pushes = platform.simulator.lock().take_pushes(APP_KEY);
     assert!(pushes.len() > 30, "{}", pushes.len());
     for push in &pushes {
-        let message = connector
+        let messages = connector
             .verify_push(&push.headers, &push.body, clock.now())
             .unwrap();
-        let order = message.external_id.expect("an order event names its order");
+        let [message] = messages.as_slice() else {
+            panic!("one event a push: {messages:?}");
+        };
+        let order = message
+            .external_id
+            .clone()
+            .expect("an order event names its order");
         // Under the flow control: a second passes between fetches.
         clock.advance_millis(1000);
         let fetched = connector.fetch_order(&order, clock.now()).await.unwrap();
         assert_eq!(fetched.external_id, order);
         assert!(fetched.order.is_ok());
     }
+    // A push of two events for two orders: one message each, with its own id and order.
+    let two = {
+        let mut simulation = platform.simulator.lock();
+        let events = simulation.shops()[0].events();
+        let first = events[0].clone();
+        let second = events
+            .iter()
+            .find(|it| it.order_id != first.order_id)
+            .expect("events of two orders")
+            .clone();
+        let push = simulation.push(APP_KEY, 0, &[first.clone(), second.clone()]);
+        (push.unwrap(), [first.order_id, second.order_id])
+    };
+    let (push, orders) = two;
+    let messages = connector
+        .verify_push(&push.headers, &push.body, clock.now())
+        .unwrap();
+    let named: Vec<_> = messages.iter().map(|it| it.external_id.clone()).collect();
+    assert_eq!(named, orders.map(|it| Some(it.to_string())));
+    assert_ne!(messages[0].event_id, messages[1].event_id);
+    assert!(!messages[0].event_id.contains(','), "{messages:?}");
     let mut forged = pushes[0].clone();
     forged.body.push(b' ');
     assert!(matches!(
@@ -232,9 +259,13 @@ async fn pushes_from_the_simulator_verify_and_name_their_order() {
         .lock()
         .verification_push(APP_KEY)
         .unwrap();
-    let message = connector
+    let messages = connector
         .verify_push(&ping.headers, &ping.body, clock.now())
         .unwrap();
-    assert_eq!((message.topic.as_str(), message.external_id), ("0", None));
+    let seen: Vec<_> = messages
+        .iter()
+        .map(|it| (it.topic.as_str(), it.external_id.as_deref()))
+        .collect();
+    assert_eq!(seen, [("0", None)]);
     platform.stop().await;
 }

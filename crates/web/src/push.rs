@@ -1,8 +1,9 @@
-//! `POST /push/{shop}`: a platform's push message. The signature is checked over the raw bytes by
-//! the shop's connector, a message seen before (by the platform's event id) is acknowledged and
-//! dropped, and a new one is acknowledged at once while the order it names is fetched in the
-//! background (platforms give a few seconds; polling stays the safety net). The ids of the orders a
-//! fetch changed go to the caller's channel, to be screened and routed.
+//! `POST /push/{shop}`: a platform's push. The signature is checked over the raw bytes by the shop's
+//! connector, which returns the push's events (a Douyin push carries several, a Shopify webhook
+//! one). Each event id is recorded; a push whose events were all seen before is acknowledged and
+//! dropped, otherwise it is acknowledged at once while the orders its new events name are fetched in
+//! the background, each once (platforms give a few seconds; polling stays the safety net). The ids
+//! of the orders a fetch changed go to the caller's channel, to be screened and routed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,29 +79,59 @@ async fn push(
             Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
         })
         .collect();
-    let message = match target.connector.verify_push(&headers, &body, now) {
-        Ok(message) => message,
+    let messages = match target.connector.verify_push(&headers, &body, now) {
+        Ok(messages) => messages,
         Err(ChannelError::Unauthorized(why)) => {
             return answer(StatusCode::UNAUTHORIZED, "bad_signature", &why);
         }
         Err(err) => return answer(StatusCode::BAD_REQUEST, err.kind(), &err.to_string()),
     };
-    match state
-        .store
-        .record_push(target.shop.id, &message.event_id, now)
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => return received("duplicate"),
-        Err(err) => {
-            return answer(StatusCode::SERVICE_UNAVAILABLE, "storage", &err.to_string());
+    // The orders the new events name, each once, in the push's order.
+    let mut orders: Vec<String> = Vec::new();
+    let mut new = false;
+    let mut failed = None;
+    for message in messages {
+        match state
+            .store
+            .record_push(target.shop.id, &message.event_id, now)
+            .await
+        {
+            Ok(true) => new = true,
+            Ok(false) => continue,
+            Err(err) => {
+                failed = Some(err);
+                break;
+            }
+        }
+        if let Some(external_id) = message.external_id
+            && !orders.contains(&external_id)
+        {
+            orders.push(external_id);
         }
     }
-    if let Some(external_id) = message.external_id {
-        let store = state.store.clone();
-        let changed = state.changed.clone();
-        let clock = state.clock.clone();
-        tokio::spawn(async move {
+    // Events recorded before a storage failure are duplicates when the platform retries, so their
+    // orders are fetched now all the same.
+    fetch_in_background(&state, target, orders);
+    if let Some(err) = failed {
+        return answer(StatusCode::SERVICE_UNAVAILABLE, "storage", &err.to_string());
+    }
+    match new {
+        true => received("accepted"),
+        false => received("duplicate"),
+    }
+}
+
+/// Fetches and stores each order in turn (one task, so a push of many events does not burst the
+/// platform's flow control) and sends what each fetch changed to the caller.
+fn fetch_in_background(state: &PushState, target: PushShop, orders: Vec<String>) {
+    if orders.is_empty() {
+        return;
+    }
+    let store = state.store.clone();
+    let changed = state.changed.clone();
+    let clock = state.clock.clone();
+    tokio::spawn(async move {
+        for external_id in orders {
             let fetched = app::fetch_and_store(
                 store.as_ref(),
                 target.connector.as_ref(),
@@ -117,7 +148,6 @@ async fn push(
                 // Polling fetches it later; the failure is the next run's to report.
                 Err(err) => eprintln!("push for {} order {external_id}: {err}", target.shop.code),
             }
-        });
-    }
-    received("accepted")
+        }
+    });
 }

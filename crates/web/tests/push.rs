@@ -1,6 +1,6 @@
 //! The push endpoint with a real platform's pushes: the Douyin simulator signs what it would send,
-//! the endpoint verifies it through the Douyin connector, acknowledges at once, fetches the order over
-//! loopback HTTP, and takes a repeat or a forgery as the platform expects.
+//! the endpoint verifies it through the Douyin connector, acknowledges at once, fetches the orders
+//! its events name over loopback HTTP, and takes a repeat or a forgery as the platform expects.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,10 +9,10 @@ use std::time::Duration;
 use app::{Clock, ManualClock};
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
-use channels::douyin::{DouyinConfig, DouyinConnector, SignMethod};
-use domain::{ChannelKind, ExternalId, Timestamp};
+use channels::douyin::{DouyinConfig, DouyinConnector, SignMethod, event_sign};
+use domain::{ChannelKind, ExternalId, OrderId, Shop, Timestamp};
 use simulators::douyin::{
-    App, Config, Grant, RateLimit, ServeConfig, ShopConfig, Simulator, Traffic,
+    App, Config, Grant, RateLimit, ServeConfig, ServerHandle, ShopConfig, Simulator, Traffic,
 };
 use test_support::TestDb;
 use tokio::sync::mpsc;
@@ -75,8 +75,20 @@ async fn post(
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_signed_push_fetches_its_order_once_and_a_forgery_is_refused() {
+/// The simulator served on loopback, a store with the shop, and the push router in front of the
+/// Douyin connector.
+struct Fixture {
+    clock: Arc<ManualClock>,
+    simulator: Simulator,
+    server: ServerHandle,
+    _db: TestDb,
+    store: Arc<dyn app::Store>,
+    shop: Shop,
+    app: axum::Router,
+    changes: mpsc::UnboundedReceiver<Vec<OrderId>>,
+}
+
+async fn fixture() -> Fixture {
     let start = Timestamp::from_unix_millis(1_718_683_200_000);
     let clock = Arc::new(ManualClock::new(start));
     let simulator = Simulator::new(config(start), clock.clone());
@@ -106,7 +118,7 @@ async fn a_signed_push_fetches_its_order_once_and_a_forgery_is_refused() {
         None,
     )
     .unwrap();
-    let (changed, mut changes) = mpsc::unbounded_channel();
+    let (changed, changes) = mpsc::unbounded_channel();
     let app = router(PushState {
         store: store.clone(),
         clock: clock.clone(),
@@ -119,10 +131,55 @@ async fn a_signed_push_fetches_its_order_once_and_a_forgery_is_refused() {
         )])),
         changed,
     });
+    Fixture {
+        clock,
+        simulator,
+        server,
+        _db: db,
+        store,
+        shop,
+        app,
+        changes,
+    }
+}
 
+/// The external ids of the orders the background fetches changed, until `count` arrived.
+async fn changed_orders(fixture: &mut Fixture, count: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    while out.len() < count {
+        let ids = tokio::time::timeout(Duration::from_secs(10), fixture.changes.recv())
+            .await
+            .expect("the orders are fetched in the background")
+            .unwrap();
+        for id in ids {
+            let order = fixture.store.load_order(id).await.unwrap();
+            out.push(order.data.external_id.as_str().to_owned());
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn no_more_changes(fixture: &mut Fixture) {
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), fixture.changes.recv())
+            .await
+            .is_err(),
+        "no further fetch changed anything"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_push_fetches_its_order_once_and_a_forgery_is_refused() {
+    let mut fixture = fixture().await;
+    let (store, shop, app) = (
+        fixture.store.clone(),
+        fixture.shop.clone(),
+        fixture.app.clone(),
+    );
     let push = {
-        let mut simulation = simulator.lock();
-        simulation.advance(clock.now());
+        let mut simulation = fixture.simulator.lock();
+        simulation.advance(fixture.clock.now());
         simulation
             .take_pushes(APP_KEY)
             .into_iter()
@@ -132,15 +189,11 @@ async fn a_signed_push_fetches_its_order_once_and_a_forgery_is_refused() {
     let (status, body) = post(&app, "douyin-main", &push.headers, push.body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(r#""status":"accepted""#), "{body}");
-    let ids = tokio::time::timeout(Duration::from_secs(10), changes.recv())
-        .await
-        .expect("the order is fetched in the background")
-        .unwrap();
-    let order = store.load_order(ids[0]).await.unwrap();
+    let fetched = changed_orders(&mut fixture, 1).await;
     let pushed: serde_json::Value = serde_json::from_slice(&push.body).unwrap();
     let data: serde_json::Value =
         serde_json::from_str(pushed[0]["data"].as_str().unwrap()).unwrap();
-    assert_eq!(order.data.external_id.as_str(), data["p_id"].to_string());
+    assert_eq!(fetched, [data["p_id"].to_string()]);
     assert!(
         store
             .find_order(shop.id, &ExternalId::new(data["p_id"].to_string()).unwrap())
@@ -165,11 +218,92 @@ async fn a_signed_push_fetches_its_order_once_and_a_forgery_is_refused() {
 
     let (status, body) = post(&app, "jd-main", &push.headers, push.body).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    no_more_changes(&mut fixture).await;
+    fixture.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_of_two_events_fetches_both_orders_and_is_a_duplicate_only_when_all_were_seen() {
+    let mut fixture = fixture().await;
+    // Two events of the shop's history for two different orders, in one push, and a third order.
+    let (push, first, second, third) = {
+        let mut simulation = fixture.simulator.lock();
+        simulation.advance(fixture.clock.now());
+        let events = simulation.shops()[0].events().to_vec();
+        let mut orders: Vec<u64> = Vec::new();
+        for event in &events {
+            if !orders.contains(&event.order_id) {
+                orders.push(event.order_id);
+            }
+        }
+        assert!(orders.len() >= 3, "the history has orders: {orders:?}");
+        let of = |order: u64| {
+            events
+                .iter()
+                .find(|it| it.order_id == order)
+                .unwrap()
+                .clone()
+        };
+        let push = simulation
+            .push(APP_KEY, 0, &[of(orders[0]), of(orders[1])])
+            .unwrap();
+        (push, orders[0], orders[1], orders[2])
+    };
+    let pushed: serde_json::Value = serde_json::from_slice(&push.body).unwrap();
+    assert_eq!(pushed.as_array().unwrap().len(), 2);
+
+    let (status, body) = post(
+        &fixture.app,
+        "douyin-main",
+        &push.headers,
+        push.body.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""status":"accepted""#), "{body}");
+    let mut both = vec![first.to_string(), second.to_string()];
+    both.sort();
+    assert_eq!(changed_orders(&mut fixture, 2).await, both);
+    for order in [first, second] {
+        assert!(
+            fixture
+                .store
+                .find_order(
+                    fixture.shop.id,
+                    &ExternalId::new(order.to_string()).unwrap()
+                )
+                .await
+                .unwrap()
+                .is_some(),
+            "order {order} is stored"
+        );
+    }
+    no_more_changes(&mut fixture).await;
+
+    // One event seen before and one new: accepted, and only the new event's order is fetched.
+    let mut events = pushed.as_array().unwrap()[..1].to_vec();
+    let mut fresh = events[0].clone();
+    fresh["msg_id"] = serde_json::json!("7399999999999999999");
+    fresh["data"] = serde_json::Value::String(serde_json::json!({ "p_id": third }).to_string());
+    events.push(fresh);
+    let mixed = serde_json::Value::Array(events).to_string().into_bytes();
+    let headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("app-id".to_owned(), APP_KEY.to_owned()),
+        ("event-sign".to_owned(), event_sign(APP_KEY, SECRET, &mixed)),
+    ];
+    let (status, body) = post(&fixture.app, "douyin-main", &headers, mixed).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""status":"accepted""#), "{body}");
+    assert_eq!(changed_orders(&mut fixture, 1).await, [third.to_string()]);
+
+    // Every event seen before: a duplicate, and nothing is fetched.
+    let (status, body) = post(&fixture.app, "douyin-main", &push.headers, push.body).await;
+    assert_eq!(status, StatusCode::OK);
     assert!(
-        tokio::time::timeout(Duration::from_millis(200), changes.recv())
-            .await
-            .is_err(),
-        "one fetch only"
+        body.contains(r#""status":"duplicate""#),
+        "a repeat is acknowledged and dropped: {body}"
     );
-    server.shutdown().await.unwrap();
+    no_more_changes(&mut fixture).await;
+    fixture.server.shutdown().await.unwrap();
 }

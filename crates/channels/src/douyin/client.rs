@@ -328,7 +328,7 @@ impl Connector for DouyinConnector {
         headers: &[(String, String)],
         body: &[u8],
         _now: Timestamp,
-    ) -> Result<PushMessage, ChannelError> {
+    ) -> Result<Vec<PushMessage>, ChannelError> {
         let header = |name: &str| {
             headers
                 .iter()

@@ -214,30 +214,22 @@ struct PushEvent {
     data: String,
 }
 
-/// The events of a verified push body in our words. Each event names one order; the port takes one
-/// message, so several events become one whose ids and tags are joined with `,` and whose order is
-/// named only when they all concern the same one (otherwise a poll finds them).
-pub fn push_message(body: &[u8]) -> Result<PushMessage, ChannelError> {
+/// The events of a verified push body in our words, one message each, in the body's order: its
+/// `msg_id`, its `tag` and the order its data names (none for the URL-verification ping).
+pub fn push_message(body: &[u8]) -> Result<Vec<PushMessage>, ChannelError> {
     let events: Vec<PushEvent> = serde_json::from_slice(body)
         .map_err(|e| ChannelError::Decode(format!("push body: {e}")))?;
     if events.is_empty() {
         return Err(ChannelError::Decode("push body: no events".to_owned()));
     }
-    let mut orders = Vec::new();
-    for event in &events {
-        orders.push(parent_order(&event.data));
-    }
-    let first = orders[0].clone();
-    let same = orders.iter().all(|it| *it == first);
-    Ok(PushMessage {
-        event_id: join(events.iter().map(|it| it.msg_id.as_str())),
-        topic: join(events.iter().map(|it| it.tag.as_str())),
-        external_id: if same { first } else { None },
-    })
-}
-
-fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    parts.collect::<Vec<_>>().join(",")
+    Ok(events
+        .into_iter()
+        .map(|event| PushMessage {
+            external_id: parent_order(&event.data),
+            event_id: event.msg_id,
+            topic: event.tag,
+        })
+        .collect())
 }
 
 /// `p_id` of an event's data (a number or a string), if it names an order.
@@ -349,25 +341,42 @@ mod tests {
     #[test]
     fn pushes_name_their_order() {
         let one = json!([{"tag": "101", "msg_id": "m1", "data": "{\"p_id\":6900000000000000001,\"s_ids\":[6900000000000000002]}"}]);
-        let message = push_message(one.to_string().as_bytes()).unwrap();
-        assert_eq!(message.event_id, "m1");
-        assert_eq!(message.topic, "101");
-        assert_eq!(message.external_id.as_deref(), Some("6900000000000000001"));
-        let two = json!([
-            {"tag": "100", "msg_id": "m1", "data": "{\"p_id\":1}"},
-            {"tag": "105", "msg_id": "m2", "data": "{\"p_id\":2}"},
-        ]);
-        let message = push_message(two.to_string().as_bytes()).unwrap();
+        let messages = push_message(one.to_string().as_bytes()).unwrap();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].event_id, "m1");
+        assert_eq!(messages[0].topic, "101");
         assert_eq!(
-            (message.event_id.as_str(), message.topic.as_str()),
-            ("m1,m2", "100,105")
+            messages[0].external_id.as_deref(),
+            Some("6900000000000000001")
         );
-        assert_eq!(message.external_id, None);
+        // Each event is its own message with its own id and order, in the body's order.
+        let three = json!([
+            {"tag": "100", "msg_id": "m1", "data": "{\"p_id\":1}"},
+            {"tag": "105", "msg_id": "m2", "data": "{\"p_id\":\"2\"}"},
+            {"tag": "0", "msg_id": "m3", "data": "{}"},
+        ]);
+        let messages = push_message(three.to_string().as_bytes()).unwrap();
+        let seen: Vec<_> = messages
+            .iter()
+            .map(|it| {
+                (
+                    it.event_id.as_str(),
+                    it.topic.as_str(),
+                    it.external_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("m1", "100", Some("1")),
+                ("m2", "105", Some("2")),
+                ("m3", "0", None)
+            ]
+        );
         let ping = json!([{"tag": "0", "msg_id": "m0", "data": "{}"}]);
         assert_eq!(
-            push_message(ping.to_string().as_bytes())
-                .unwrap()
-                .external_id,
+            push_message(ping.to_string().as_bytes()).unwrap()[0].external_id,
             None
         );
         assert!(push_message(b"[]").is_err());

@@ -495,7 +495,7 @@ impl Connector for ShopifyConnector {
         headers: &[(String, String)],
         body: &[u8],
         _now: Timestamp,
-    ) -> Result<PushMessage, ChannelError> {
+    ) -> Result<Vec<PushMessage>, ChannelError> {
         let header = |name: &str| {
             headers
                 .iter()
@@ -518,11 +518,12 @@ impl Connector for ShopifyConnector {
             });
         };
         let topic = header("X-Shopify-Topic").unwrap_or_default().to_owned();
-        Ok(PushMessage {
+        // A webhook is one event.
+        Ok(vec![PushMessage {
             event_id: event_id.to_owned(),
             external_id: pushed_order(&topic, body),
             topic,
-        })
+        }])
     }
 }
 

@@ -330,7 +330,7 @@ impl Connector for TaobaoConnector {
         _headers: &[(String, String)],
         _body: &[u8],
         _now: Timestamp,
-    ) -> Result<PushMessage, ChannelError> {
+    ) -> Result<Vec<PushMessage>, ChannelError> {
         Err(ChannelError::Rejected {
             code: "tmc".to_owned(),
             message: "Taobao pushes through TMC (a WebSocket), not HTTP; polling covers it"
