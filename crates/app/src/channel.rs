@@ -95,6 +95,25 @@ pub struct OrderPage {
     pub next: Option<PageToken>,
 }
 
+/// One after-sale (refund, return) document as the platform wrote it, and the order it concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AfterSaleDocument {
+    /// The platform's id of the after-sale.
+    pub id: String,
+    /// The platform's id of the order it concerns.
+    pub order_id: String,
+    /// The document's shape, e.g. `taobao.refund`.
+    pub format: String,
+    pub raw: Vec<u8>,
+}
+
+/// One page of after-sales and where the next starts.
+#[derive(Clone, Debug, Default)]
+pub struct AfterSalePage {
+    pub items: Vec<AfterSaleDocument>,
+    pub next: Option<PageToken>,
+}
+
 /// How a platform wants to be polled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyncLimits {
@@ -150,6 +169,18 @@ pub trait Connector: Send + Sync {
     ) -> Result<OrderPage, ChannelError>;
     async fn fetch_order(&self, external_id: &str, now: Timestamp)
     -> Result<Fetched, ChannelError>;
+    /// One page of the after-sales (refunds, returns) modified in `window`. Platforms whose orders
+    /// carry their refunds and change when one does (Douyin's `after_sale_info`, Shopify's refunds)
+    /// list none here: the order stream brings them.
+    async fn list_after_sales(
+        &self,
+        window: Window,
+        page: Option<PageToken>,
+        now: Timestamp,
+    ) -> Result<AfterSalePage, ChannelError> {
+        let _ = (window, page, now);
+        Ok(AfterSalePage::default())
+    }
     /// Tells the platform the goods left, with carrier and tracking number. Confirming what the
     /// platform already has is success, so a retried delivery is harmless.
     async fn confirm_shipment(

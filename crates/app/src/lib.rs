@@ -13,8 +13,8 @@ mod store;
 mod sync;
 
 pub use crate::channel::{
-    ChannelError, Connector, Fetched, ListedStock, MapFailure, OrderPage, PageToken, PushMessage,
-    ShipmentConfirmation, SyncLimits, Window,
+    AfterSaleDocument, AfterSalePage, ChannelError, Connector, Fetched, ListedStock, MapFailure,
+    OrderPage, PageToken, PushMessage, ShipmentConfirmation, SyncLimits, Window,
 };
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
@@ -27,4 +27,6 @@ pub use crate::store::{
     OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision, RoutingBatch,
     SkuDefinition, StockRequest, Store, StoredDecision, Stream, UnknownSku,
 };
-pub use crate::sync::{Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_orders};
+pub use crate::sync::{
+    Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_after_sales, sync_orders,
+};

@@ -506,6 +506,17 @@ pub trait Store: Send + Sync {
     /// The names of a shop's kept credentials and when each was last set.
     async fn secret_names(&self, shop: ShopId) -> Result<Vec<(String, Timestamp)>>;
 
+    /// Keeps documents of a stream that are not orders (after-sales) with the stream's cursor, in one
+    /// transaction; documents kept before with the same content are kept once.
+    async fn keep_documents(
+        &self,
+        shop: ShopId,
+        stream: Stream,
+        documents: &[RawDocument],
+        cursor: Option<&str>,
+        at: Timestamp,
+    ) -> Result<u32>;
+
     /// Remembers a shop's push message by the platform's event id; `false` when it was seen before.
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool>;
 }

@@ -8,7 +8,7 @@
 
 use domain::{Actor, OrderId, Shop, Timestamp};
 
-use crate::channel::{ChannelError, Connector, Fetched, OrderPage, PageToken, Window};
+use crate::channel::{ChannelError, Connector, Fetched, PageToken, Window};
 use crate::error::Error;
 use crate::store::{IngestBatch, IngestItem, NewReject, RawDocument, Store, Stream};
 
@@ -100,11 +100,9 @@ pub async fn sync_orders(
         report.windows += 1;
         let mut page: Option<PageToken> = None;
         loop {
-            let listed = list_with_retry(
-                connector,
-                window,
-                page.clone(),
-                now,
+            let token = page.clone();
+            let listed = retrying(
+                async || connector.list_orders(window, token.clone(), now).await,
                 pause,
                 jitter,
                 policy,
@@ -133,22 +131,19 @@ pub async fn sync_orders(
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn list_with_retry(
-    connector: &dyn Connector,
-    window: Window,
-    page: Option<PageToken>,
-    now: Timestamp,
+/// Calls the platform until it answers, retrying what the error's class allows.
+async fn retrying<T>(
+    mut call: impl AsyncFnMut() -> Result<T, ChannelError>,
     pause: &dyn Pause,
     jitter: &mut (dyn FnMut(i64) -> i64 + Send),
     policy: RetryPolicy,
     report: &mut SyncReport,
-) -> Result<OrderPage, ChannelError> {
+) -> Result<T, ChannelError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let err = match connector.list_orders(window, page.clone(), now).await {
-            Ok(page) => return Ok(page),
+        let err = match call().await {
+            Ok(answer) => return Ok(answer),
             Err(err) => err,
         };
         let wait = match &err {
@@ -232,6 +227,102 @@ async fn store_page(
     report.stale += ingested.stale;
     report.changed.extend(ingested.changed);
     Ok(())
+}
+
+/// One run of `shop`'s after-sales stream (refunds, returns) up to `now − lag`: every document is
+/// kept once, with the stream's own watermark, and each order an after-sale concerns is fetched again
+/// so that its lines' refund states are current.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_after_sales(
+    store: &dyn Store,
+    connector: &dyn Connector,
+    shop: &Shop,
+    first_from: Timestamp,
+    now: Timestamp,
+    pause: &dyn Pause,
+    jitter: &mut (dyn FnMut(i64) -> i64 + Send),
+    policy: RetryPolicy,
+) -> Result<SyncReport, SyncError> {
+    let limits = connector.limits();
+    let watermark = match store.cursor(shop.id, Stream::AfterSales).await? {
+        Some(text) => parse_watermark(&text)?,
+        None => first_from,
+    };
+    let from = watermark
+        .plus_millis(-limits.overlap_millis)
+        .max(first_from.min(watermark));
+    let to = now.plus_millis(-limits.lag_millis);
+    let mut report = SyncReport {
+        watermark: Some(watermark),
+        ..SyncReport::default()
+    };
+    for window in Window::split(from, to, limits.max_window_millis) {
+        report.windows += 1;
+        let mut page: Option<PageToken> = None;
+        loop {
+            let token = page.clone();
+            let listed = retrying(
+                async || connector.list_after_sales(window, token.clone(), now).await,
+                pause,
+                jitter,
+                policy,
+                &mut report,
+            )
+            .await
+            .map_err(SyncError::Channel)?;
+            report.pages += 1;
+            report.fetched += listed.items.len() as u32;
+            let mut documents = Vec::new();
+            let mut orders = std::collections::BTreeSet::new();
+            for item in listed.items {
+                let Ok(id) = domain::ExternalId::new(item.id.as_str()) else {
+                    report.rejected += 1;
+                    store
+                        .record_rejects(&[NewReject {
+                            shop: shop.id,
+                            source: format!("api:{}", shop.channel.as_str()),
+                            external_ref: item.order_id.clone(),
+                            format: item.format.clone(),
+                            raw: item.raw,
+                            field: "after_sale.id".to_owned(),
+                            reason: "the after-sale has no id".to_owned(),
+                            at: now,
+                        }])
+                        .await?;
+                    continue;
+                };
+                orders.insert(item.order_id);
+                documents.push(RawDocument {
+                    shop: shop.id,
+                    external_id: id,
+                    received_at: now,
+                    format: item.format,
+                    body: item.raw,
+                });
+            }
+            let last = listed.next.is_none();
+            let cursor = last.then(|| window.to.unix_millis().to_string());
+            report.inserted += store
+                .keep_documents(
+                    shop.id,
+                    Stream::AfterSales,
+                    &documents,
+                    cursor.as_deref(),
+                    now,
+                )
+                .await?;
+            for order in orders.iter().filter(|it| !it.is_empty()) {
+                let fetched = fetch_and_store(store, connector, shop, order, now).await?;
+                report.changed.extend(fetched.changed);
+            }
+            if last {
+                report.watermark = Some(window.to);
+                break;
+            }
+            page = listed.next;
+        }
+    }
+    Ok(report)
 }
 
 /// Fetches one order now (a push said it changed) and stores it; the watermark stays.

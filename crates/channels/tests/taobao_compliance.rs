@@ -183,3 +183,84 @@ async fn a_full_pull_ends_with_every_order_at_its_latest_version() {
 async fn write_backs_arrive_once() {
     compliance::write_backs_arrive_once::<Taobao>().await;
 }
+
+/// Waits no time: the after-sales test meets no limit.
+struct NoWait;
+
+#[async_trait::async_trait]
+impl app::Pause for NoWait {
+    async fn pause(&self, _millis: i64) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_sales_are_kept_once_and_their_orders_refreshed() {
+    let db = test_support::TestDb::sqlite();
+    let store = db.open().await;
+    let shop = store
+        .ensure_shop("tmall-sim", ChannelKind::Tmall, "simulated")
+        .await
+        .unwrap();
+    let start = Timestamp::from_unix_millis(1_718_683_200_000);
+    let clock = Arc::new(ManualClock::new(start));
+    let platform = Taobao::start(clock.clone(), &shop, 60, 12).await;
+    let connector = platform.connector();
+    let first_from = start.plus_millis(-13 * HOUR);
+    let sync = app::sync_after_sales(
+        store.as_ref(),
+        connector.as_ref(),
+        &shop,
+        first_from,
+        clock.now(),
+        &NoWait,
+        &mut |_| 0,
+        app::RetryPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let refunds: Vec<(String, Timestamp, bool)> = {
+        let simulation = platform.simulator.lock();
+        simulation.shops()[0]
+            .refunds()
+            .iter()
+            .map(|it| {
+                let open = it.status != simulators::taobao::RefundStatus::Closed;
+                (it.tid.to_string(), it.modified, open)
+            })
+            .collect()
+    };
+    let horizon = sync.watermark.unwrap();
+    let due: Vec<_> = refunds.iter().filter(|(_, at, _)| *at < horizon).collect();
+    assert!(!due.is_empty(), "the simulated shop had refunds");
+    assert_eq!(sync.inserted as usize, due.len(), "{sync:?}");
+    // A refund that was closed (withdrawn, refused) leaves its line as it was.
+    for (tid, _, _) in due.iter().filter(|(_, _, open)| *open) {
+        let order = store
+            .find_order(shop.id, &domain::ExternalId::new(tid.as_str()).unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("the refunded order {tid} was fetched"));
+        assert!(
+            order
+                .data
+                .lines
+                .iter()
+                .any(|line| line.refund != domain::RefundState::None),
+            "order {tid} shows its refund"
+        );
+    }
+    clock.advance_millis(60_000);
+    let again = app::sync_after_sales(
+        store.as_ref(),
+        connector.as_ref(),
+        &shop,
+        first_from,
+        clock.now(),
+        &NoWait,
+        &mut |_| 0,
+        app::RetryPolicy::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.inserted, 0, "overlapping windows keep nothing twice: {again:?}");
+    platform.stop().await;
+}

@@ -190,7 +190,7 @@ async fn pull_shop(
     let now = crate::now();
     let first_from = now.plus_millis(-i64::from(first_sync_days) * 86_400_000);
     let mut spread = |max: i64| jitter.up_to(max);
-    let report = app::sync_orders(
+    let mut report = app::sync_orders(
         store,
         connector,
         shop,
@@ -202,6 +202,20 @@ async fn pull_shop(
     )
     .await
     .with_context(|| format!("shop {:?}", shop.code))?;
+    // After-sales (on platforms that list them apart): kept, and their orders fetched again.
+    let after_sales = app::sync_after_sales(
+        store,
+        connector,
+        shop,
+        first_from,
+        now,
+        &Sleep,
+        &mut spread,
+        RetryPolicy::default(),
+    )
+    .await
+    .with_context(|| format!("shop {:?}: after-sales", shop.code))?;
+    report.changed.extend(after_sales.changed);
     for (name, value) in connector.rotated_credentials() {
         // Keep a refreshed session for the next start; without a key the environment's stays.
         if crate::secrets::SecretBox::from_env()?.is_some() {
@@ -216,6 +230,12 @@ async fn pull_shop(
         crate::now(),
     )
     .await?;
+    if after_sales.fetched > 0 {
+        println!(
+            "{}: {} after-sales fetched, {} kept new",
+            shop.code, after_sales.fetched, after_sales.inserted
+        );
+    }
     println!(
         "{}: {} windows, {} pages, {} fetched: {} new, {} updated, {} unchanged, {} older, {} rejected, {} held by screening, {} retries; watermark {}",
         shop.code,

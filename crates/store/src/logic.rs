@@ -316,6 +316,32 @@ pub(crate) async fn apply_noted_event<T: Tx>(
     load_order(tx, id).await
 }
 
+/// Keeps a stream's documents that are not orders, each once, and moves the stream's cursor.
+pub(crate) async fn keep_documents<T: Tx>(
+    tx: &mut T,
+    shop: domain::ShopId,
+    stream: app::Stream,
+    documents: &[app::RawDocument],
+    cursor: Option<&str>,
+    at: Timestamp,
+) -> Result<u32> {
+    let mut kept = 0;
+    for doc in documents {
+        let hash = content_hash(&doc.body) as i64;
+        if tx
+            .keep_stream_document(shop.0, stream.as_str(), doc, hash)
+            .await?
+        {
+            kept += 1;
+        }
+    }
+    if let Some(cursor) = cursor {
+        tx.set_cursor(shop.0, stream.as_str(), cursor, at.unix_millis())
+            .await?;
+    }
+    Ok(kept)
+}
+
 pub(crate) async fn load_orders<T: Tx>(tx: &mut T, ids: &[OrderId]) -> Result<Vec<Order>> {
     let mut orders = Vec::with_capacity(ids.len());
     for id in ids {

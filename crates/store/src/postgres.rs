@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_channels",
         include_str!("../migrations/postgres/0005_channels.sql"),
     ),
+    (
+        "0006_after_sales",
+        include_str!("../migrations/postgres/0006_after_sales.sql"),
+    ),
 ];
 
 /// Keeps a reject once per shop, format and content while it is open; a repeat counts as an attempt.
@@ -902,6 +906,47 @@ impl Tx for PgTx {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn keep_stream_document(
+        &mut self,
+        shop_id: i64,
+        stream: &str,
+        doc: &app::RawDocument,
+        content_hash: i64,
+    ) -> Result<bool> {
+        let id = doc.external_id.as_str();
+        let seen = sqlx::query("select 1 from stream_documents where shop_id = $1 and stream = $2 and external_id = $3 and content_hash = $4")
+            .bind(shop_id)
+            .bind(stream)
+            .bind(id)
+            .bind(content_hash)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        if seen.is_some() {
+            return Ok(false);
+        }
+        let raw = self
+            .insert_raw_document(
+                shop_id,
+                id,
+                &doc.format,
+                doc.received_at.unix_millis(),
+                content_hash,
+                &doc.body,
+            )
+            .await?;
+        sqlx::query("insert into stream_documents (shop_id, stream, external_id, content_hash, raw_document_id) values ($1, $2, $3, $4, $5)")
+            .bind(shop_id)
+            .bind(stream)
+            .bind(id)
+            .bind(content_hash)
+            .bind(raw)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(true)
     }
 
     async fn insert_decision(
@@ -1897,6 +1942,19 @@ impl Store for PostgresStore {
         rows.iter()
             .map(|r| Ok((get(r, 0)?, Timestamp::from_unix_millis(get(r, 1)?))))
             .collect()
+    }
+
+    async fn keep_documents(
+        &self,
+        shop: ShopId,
+        stream: Stream,
+        documents: &[RawDocument],
+        cursor: Option<&str>,
+        at: Timestamp,
+    ) -> Result<u32> {
+        in_tx!(self, |tx| logic::keep_documents(
+            &mut tx, shop, stream, documents, cursor, at
+        ))
     }
 
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool> {

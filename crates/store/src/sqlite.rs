@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_channels",
         include_str!("../migrations/sqlite/0005_channels.sql"),
     ),
+    (
+        "0006_after_sales",
+        include_str!("../migrations/sqlite/0006_after_sales.sql"),
+    ),
 ];
 
 static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
@@ -856,6 +860,42 @@ impl Tx for SqliteTx<'_> {
             .execute(params![stock_id, at])
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn keep_stream_document(
+        &mut self,
+        shop_id: i64,
+        stream: &str,
+        doc: &app::RawDocument,
+        content_hash: i64,
+    ) -> Result<bool> {
+        let id = doc.external_id.as_str();
+        let seen: Option<i64> = self
+            .0
+            .prepare_cached("select 1 from stream_documents where shop_id = ?1 and stream = ?2 and external_id = ?3 and content_hash = ?4")
+            .map_err(db_err)?
+            .query_row(params![shop_id, stream, id, content_hash], |r| r.get(0))
+            .optional()
+            .map_err(db_err)?;
+        if seen.is_some() {
+            return Ok(false);
+        }
+        let raw = self
+            .insert_raw_document(
+                shop_id,
+                id,
+                &doc.format,
+                doc.received_at.unix_millis(),
+                content_hash,
+                &doc.body,
+            )
+            .await?;
+        self.0
+            .prepare_cached("insert into stream_documents (shop_id, stream, external_id, content_hash, raw_document_id) values (?1, ?2, ?3, ?4, ?5)")
+            .map_err(db_err)?
+            .execute(params![shop_id, stream, id, content_hash, raw])
+            .map_err(db_err)?;
+        Ok(true)
     }
 
     async fn insert_decision(
@@ -1901,6 +1941,28 @@ impl Store for SqliteStore {
                 })
                 .map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn keep_documents(
+        &self,
+        shop: ShopId,
+        stream: Stream,
+        documents: &[RawDocument],
+        cursor: Option<&str>,
+        at: Timestamp,
+    ) -> Result<u32> {
+        let (documents, cursor) = (documents.to_vec(), cursor.map(str::to_owned));
+        self.transact(move |tx| {
+            block_on(logic::keep_documents(
+                tx,
+                shop,
+                stream,
+                &documents,
+                cursor.as_deref(),
+                at,
+            ))
         })
         .await
     }

@@ -111,6 +111,15 @@ pub(crate) trait Tx {
         content_hash: i64,
         body: &[u8],
     ) -> Result<i64>;
+    /// Keeps a raw document of a stream that is not orders, unless the same content of the same id is
+    /// kept already; returns whether it was new.
+    async fn keep_stream_document(
+        &mut self,
+        shop_id: i64,
+        stream: &str,
+        doc: &app::RawDocument,
+        content_hash: i64,
+    ) -> Result<bool>;
     async fn insert_order(&mut self, row: &OrderRow) -> Result<i64>;
     /// Replaces the platform's columns of an order, bumps its version and sets its lifecycle.
     async fn update_order(&mut self, id: i64, row: &OrderRow) -> Result<()>;

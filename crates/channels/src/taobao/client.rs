@@ -4,8 +4,8 @@
 //! skipped.
 
 use app::{
-    ChannelError, Connector, Fetched, ListedStock, OrderPage, PageToken, PushMessage,
-    ShipmentConfirmation, SyncLimits, Window,
+    AfterSaleDocument, AfterSalePage, ChannelError, Connector, Fetched, ListedStock, OrderPage,
+    PageToken, PushMessage, ShipmentConfirmation, SyncLimits, Window,
 };
 use domain::{ChannelKind, ShopId, Timestamp};
 use mapping::OrderMapping;
@@ -14,7 +14,8 @@ use crate::taobao::config::TaobaoConfig;
 use crate::taobao::mapping::{fetched, trade_mapping};
 use crate::taobao::sign;
 use crate::taobao::wire::{
-    accepted, company_code, fullinfo, increment, refreshed_session, session_expired, top_time,
+    accepted, company_code, fullinfo, increment, refreshed_session, refunds, session_expired,
+    top_time,
 };
 
 /// The trade fields a listing or detail asks for: what the `taobao` mapping reads.
@@ -259,6 +260,58 @@ impl Connector for TaobaoConnector {
         let body = self.call("taobao.trade.fullinfo.get", &params, now).await?;
         let trade = fullinfo(&body)?;
         Ok(fetched(&self.mapping, self.shop, trade.get().as_bytes()))
+    }
+
+    async fn list_after_sales(
+        &self,
+        window: Window,
+        page: Option<PageToken>,
+        now: Timestamp,
+    ) -> Result<AfterSalePage, ChannelError> {
+        let page_no = match page {
+            Some(PageToken(text)) => text
+                .parse::<u64>()
+                .map_err(|_| ChannelError::Decode(format!("page token {text:?}")))?,
+            None => 1,
+        };
+        let mut params = self.window_params(window);
+        params.extend([
+            (
+                "fields",
+                "refund_id,tid,oid,total_fee,refund_fee,payment,status,good_status,has_good_return,\
+reason,desc,created,modified,order_status,refund_phase,dispute_type"
+                    .to_owned(),
+            ),
+            ("page_no", page_no.to_string()),
+            ("page_size", "100".to_owned()),
+            ("use_has_next", "true".to_owned()),
+        ]);
+        let body = self
+            .call("taobao.refunds.receive.get", &params, now)
+            .await?;
+        let (items, has_next) = refunds(&body)?;
+        let items = items
+            .into_iter()
+            .map(|raw| {
+                let value: serde_json::Value =
+                    serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
+                let text = |name: &str| match value.get(name) {
+                    Some(serde_json::Value::String(it)) => it.clone(),
+                    Some(serde_json::Value::Number(it)) => it.to_string(),
+                    _ => String::new(),
+                };
+                AfterSaleDocument {
+                    id: text("refund_id"),
+                    order_id: text("tid"),
+                    format: "taobao.refund".to_owned(),
+                    raw: raw.get().as_bytes().to_vec(),
+                }
+            })
+            .collect();
+        Ok(AfterSalePage {
+            items,
+            next: has_next.then(|| PageToken((page_no + 1).to_string())),
+        })
     }
 
     async fn confirm_shipment(

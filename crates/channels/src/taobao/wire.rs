@@ -140,6 +140,38 @@ pub(crate) fn refreshed_session(body: &[u8]) -> Result<String, ChannelError> {
     Ok(token.access_token)
 }
 
+/// `refunds_receive_get_response` read with `use_has_next`: each refund as written, and whether more
+/// pages follow.
+pub(crate) fn refunds(body: &[u8]) -> Result<(Vec<&RawValue>, bool), ChannelError> {
+    if let Some(err) = error_of(body) {
+        return Err(err);
+    }
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        refunds_receive_get_response: Refunds<'a>,
+    }
+    #[derive(Deserialize)]
+    struct Refunds<'a> {
+        #[serde(borrow, default)]
+        refunds: Option<RefundList<'a>>,
+        #[serde(default)]
+        has_next: bool,
+    }
+    #[derive(Deserialize)]
+    struct RefundList<'a> {
+        #[serde(borrow, default)]
+        refund: Vec<&'a RawValue>,
+    }
+    let envelope: Envelope<'_> = serde_json::from_slice(body)
+        .map_err(|e| ChannelError::Decode(format!("refunds.receive.get: {e}")))?;
+    let page = envelope.refunds_receive_get_response;
+    Ok((
+        page.refunds.map(|it| it.refund).unwrap_or_default(),
+        page.has_next,
+    ))
+}
+
 /// Reads an increment listing page.
 pub(crate) fn increment(body: &[u8]) -> Result<IncrementResponse<'_>, ChannelError> {
     if let Some(err) = error_of(body) {

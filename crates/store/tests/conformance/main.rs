@@ -62,4 +62,5 @@ conformance!(
     a_full_warehouse_passes_work_on,
     a_push_is_accepted_once,
     sealed_secrets_are_kept_per_shop,
+    after_sale_documents_are_kept_once_with_their_cursor,
 );

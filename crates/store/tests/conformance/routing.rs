@@ -573,3 +573,43 @@ pub(crate) async fn sealed_secrets_are_kept_per_shop(db: &TestDb) {
         [("session".to_owned(), T0.plus_millis(5))]
     );
 }
+
+pub(crate) async fn after_sale_documents_are_kept_once_with_their_cursor(db: &TestDb) {
+    let store = db.open().await;
+    let shop = tmall(&store).await;
+    let doc = |id: &str, body: &str| app::RawDocument {
+        shop,
+        external_id: domain::ExternalId::new(id).unwrap(),
+        received_at: T0,
+        format: "taobao.refund".to_owned(),
+        body: body.as_bytes().to_vec(),
+    };
+    let first = [
+        doc("R1", r#"{"refund_id":"R1","status":"WAIT_SELLER_AGREE"}"#),
+        doc("R2", "{}"),
+    ];
+    let kept = store
+        .keep_documents(shop, app::Stream::AfterSales, &first, Some("1000"), T0)
+        .await
+        .unwrap();
+    assert_eq!(kept, 2);
+    let again = [
+        doc("R1", r#"{"refund_id":"R1","status":"WAIT_SELLER_AGREE"}"#),
+        doc("R1", r#"{"refund_id":"R1","status":"SUCCESS"}"#),
+    ];
+    let kept = store
+        .keep_documents(shop, app::Stream::AfterSales, &again, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1, "the same content once, a new revision kept");
+    assert_eq!(
+        store
+            .cursor(shop, app::Stream::AfterSales)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1000"),
+        "no cursor leaves it"
+    );
+    assert_eq!(store.cursor(shop, app::Stream::Orders).await.unwrap(), None);
+}
