@@ -5,6 +5,7 @@
 //! [`Timestamp`] argument, and each boundary (store, channels, HTTP) writes its own conversions.
 
 mod after_sale;
+mod carrier;
 mod event;
 mod ids;
 mod ingest;
@@ -20,6 +21,7 @@ mod time;
 pub use crate::after_sale::{
     AfterSale, AfterSaleError, AfterSaleEvent, AfterSaleKind, AfterSaleLine, AfterSaleStatus,
 };
+pub use crate::carrier::{TrackingMismatch, carriers_with_rules, check_tracking};
 pub use crate::event::{Actor, EventSubject};
 pub use crate::ids::{
     AfterSaleId, ExternalId, IdError, OrderId, Quantity, ShipmentId, ShopId, SkuCode, WarehouseCode,

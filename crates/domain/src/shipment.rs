@@ -231,6 +231,8 @@ pub enum ShipmentError {
         expected: ShipmentId,
         scanned: String,
     },
+    #[error(transparent)]
+    TrackingMismatch(#[from] crate::carrier::TrackingMismatch),
 }
 
 /// One order line's share of a shipment.
@@ -347,6 +349,9 @@ impl Shipment {
                         expected: self.id,
                         scanned: scanned.clone(),
                     });
+                }
+                if let Some(carrier) = &self.carrier {
+                    crate::carrier::check_tracking(carrier, tracking.as_str())?;
                 }
                 next.status = S::Shipped;
                 next.tracking = Some(tracking.clone());

@@ -120,25 +120,34 @@ fn only_the_holder_moves_a_claimed_shipment_and_only_in_its_lease() {
 #[test]
 fn a_wrong_scan_changes_nothing() {
     let packed = shipment(ShipmentStatus::Packed);
-    let scan = |scanned: &str| ShipmentEvent::Ship {
+    let scan = |scanned: &str, tracking: &str| ShipmentEvent::Ship {
         holder: "packer-a".to_owned(),
         scanned: scanned.to_owned(),
-        tracking: TrackingNumber::parse("ZTO75312345678").unwrap(),
+        tracking: TrackingNumber::parse(tracking).unwrap(),
     };
     assert_eq!(
-        packed.apply(&scan("SH8"), NOW),
+        packed.apply(&scan("SH8", "SF1400123456789"), NOW),
         Err(ShipmentError::BarcodeMismatch {
             expected: ShipmentId(7),
             scanned: "SH8".to_owned()
         })
     );
-    let (shipped, _) = packed.apply(&scan(" SH7\r"), NOW).unwrap();
+    assert!(
+        matches!(
+            packed.apply(&scan("SH7", "75312345678901"), NOW),
+            Err(ShipmentError::TrackingMismatch(it)) if it.carrier == "SF"
+        ),
+        "a ZTO label on an SF parcel is refused"
+    );
+    let (shipped, _) = packed
+        .apply(&scan(" SH7\r", "SF1400123456789"), NOW)
+        .unwrap();
     assert_eq!(
         shipped.tracking.as_ref().unwrap().as_str(),
-        "ZTO75312345678"
+        "SF1400123456789"
     );
     assert!(
-        shipped.apply(&scan("SH7"), NOW).is_err(),
+        shipped.apply(&scan("SH7", "SF1400123456789"), NOW).is_err(),
         "a repeated scan is refused"
     );
     assert_eq!(TrackingNumber::parse("short"), None);
