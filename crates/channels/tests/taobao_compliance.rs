@@ -261,6 +261,9 @@ async fn after_sales_are_kept_once_and_their_orders_refreshed() {
     )
     .await
     .unwrap();
-    assert_eq!(again.inserted, 0, "overlapping windows keep nothing twice: {again:?}");
+    assert_eq!(
+        again.inserted, 0,
+        "overlapping windows keep nothing twice: {again:?}"
+    );
     platform.stop().await;
 }
