@@ -41,6 +41,23 @@ impl Stream {
             Stream::AfterSales => "after_sales",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Stream> {
+        [Stream::Orders, Stream::AfterSales]
+            .into_iter()
+            .find(|it| it.as_str() == text)
+    }
+}
+
+/// How a shop's stream last went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub shop: ShopId,
+    pub stream: Stream,
+    pub ok: bool,
+    /// The last failure's class and message; empty when it went well.
+    pub last_error: String,
+    pub at: Timestamp,
 }
 
 /// A page of documents from one shop's stream and the cursor to store with it, in one transaction.
@@ -516,6 +533,11 @@ pub trait Store: Send + Sync {
         cursor: Option<&str>,
         at: Timestamp,
     ) -> Result<u32>;
+
+    /// Marks how a shop's stream last went (a failing shop is marked, the others go on).
+    async fn set_sync_status(&self, status: &SyncStatus) -> Result<()>;
+    /// Every shop's streams as they last went.
+    async fn sync_statuses(&self) -> Result<Vec<SyncStatus>>;
 
     /// Remembers a shop's push message by the platform's event id; `false` when it was seen before.
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool>;

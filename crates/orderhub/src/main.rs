@@ -135,6 +135,8 @@ enum Command {
         #[command(subcommand)]
         command: secrets::SecretCommand,
     },
+    /// The configured shops and how each one's sync last went.
+    Shops,
     /// Stock per warehouse and SKU, and receiving goods.
     Stock {
         #[command(subcommand)]
@@ -257,6 +259,30 @@ fn run() -> anyhow::Result<()> {
                 let store = open_store(&config).await?;
                 config.apply(store.as_ref()).await?;
                 secrets::run(store.as_ref(), command, now()).await
+            })
+        }
+        Command::Shops => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                let statuses = store.sync_statuses().await?;
+                for shop in store.shops().await? {
+                    let mine: Vec<_> = statuses.iter().filter(|it| it.shop == shop.id).collect();
+                    let state = match mine.iter().find(|it| !it.ok) {
+                        Some(failing) => format!(
+                            "FAILING (last try {}): {}",
+                            mapping::rfc3339(failing.at, 480),
+                            failing.last_error
+                        ),
+                        None => match mine.first() {
+                            Some(it) => format!("synced {}", mapping::rfc3339(it.at, 480)),
+                            None => "not synced".to_owned(),
+                        },
+                    };
+                    println!("{:<20} {:<16} {}", shop.code, shop.channel.as_str(), state);
+                }
+                Ok(())
             })
         }
         Command::Stock { command } => {

@@ -187,6 +187,31 @@ async fn pull_shop(
     router: Option<&app::Router>,
     jitter: &mut Jitter,
 ) -> anyhow::Result<()> {
+    let outcome = pull(store, shop, connector, first_sync_days, router, jitter).await;
+    // The shop is marked failing (or well again) for the console; the others go on either way.
+    let status = app::SyncStatus {
+        shop: shop.id,
+        stream: app::Stream::Orders,
+        ok: outcome.is_ok(),
+        last_error: outcome
+            .as_ref()
+            .err()
+            .map(|err| format!("{err:#}"))
+            .unwrap_or_default(),
+        at: crate::now(),
+    };
+    store.set_sync_status(&status).await?;
+    outcome
+}
+
+async fn pull(
+    store: &dyn Store,
+    shop: &Shop,
+    connector: &dyn Connector,
+    first_sync_days: u32,
+    router: Option<&app::Router>,
+    jitter: &mut Jitter,
+) -> anyhow::Result<()> {
     let now = crate::now();
     let first_from = now.plus_millis(-i64::from(first_sync_days) * 86_400_000);
     let mut spread = |max: i64| jitter.up_to(max);

@@ -4,7 +4,7 @@
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
-    StockRequest, Store, StoredDecision, Stream, UnknownSku,
+    StockRequest, Store, StoredDecision, Stream, SyncStatus, UnknownSku,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
@@ -44,8 +44,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/postgres/0005_channels.sql"),
     ),
     (
-        "0006_after_sales",
-        include_str!("../migrations/postgres/0006_after_sales.sql"),
+        "0006_sync",
+        include_str!("../migrations/postgres/0006_sync.sql"),
     ),
 ];
 
@@ -1955,6 +1955,42 @@ impl Store for PostgresStore {
         in_tx!(self, |tx| logic::keep_documents(
             &mut tx, shop, stream, documents, cursor, at
         ))
+    }
+
+    async fn set_sync_status(&self, status: &SyncStatus) -> Result<()> {
+        sqlx::query(
+            "insert into shop_sync (shop_id, stream, ok, last_error, at) values ($1, $2, $3, $4, $5) \
+             on conflict (shop_id, stream) do update set ok = excluded.ok, last_error = excluded.last_error, at = excluded.at",
+        )
+        .bind(status.shop.0)
+        .bind(status.stream.as_str())
+        .bind(i64::from(status.ok))
+        .bind(&status.last_error)
+        .bind(status.at.unix_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn sync_statuses(&self) -> Result<Vec<SyncStatus>> {
+        let rows = sqlx::query(
+            "select shop_id, stream, ok, last_error, at from shop_sync order by shop_id, stream",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                crate::rows::sync_status((
+                    get(r, 0)?,
+                    get(r, 1)?,
+                    get::<i64>(r, 2)? != 0,
+                    get(r, 3)?,
+                    get(r, 4)?,
+                ))
+            })
+            .collect()
     }
 
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool> {

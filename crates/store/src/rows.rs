@@ -624,3 +624,16 @@ pub(crate) fn stock_rows(
         })
         .collect()
 }
+
+/// A `shop_sync` row read back.
+pub(crate) fn sync_status(row: (i64, String, bool, String, i64)) -> Result<app::SyncStatus> {
+    let (shop, stream, ok, last_error, at) = row;
+    Ok(app::SyncStatus {
+        shop: domain::ShopId(shop),
+        stream: app::Stream::parse(&stream)
+            .ok_or_else(|| Error::Storage(format!("sync stream {stream:?}")))?,
+        ok,
+        last_error,
+        at: Timestamp::from_unix_millis(at),
+    })
+}

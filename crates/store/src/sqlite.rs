@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
-    StockRequest, Store, StoredDecision, Stream, UnknownSku,
+    StockRequest, Store, StoredDecision, Stream, SyncStatus, UnknownSku,
 };
 use domain::{
     Actor, ChannelKind, ExternalId, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
@@ -45,8 +45,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/sqlite/0005_channels.sql"),
     ),
     (
-        "0006_after_sales",
-        include_str!("../migrations/sqlite/0006_after_sales.sql"),
+        "0006_sync",
+        include_str!("../migrations/sqlite/0006_sync.sql"),
     ),
 ];
 
@@ -1963,6 +1963,44 @@ impl Store for SqliteStore {
                 cursor.as_deref(),
                 at,
             ))
+        })
+        .await
+    }
+
+    async fn set_sync_status(&self, status: &SyncStatus) -> Result<()> {
+        let status = status.clone();
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into shop_sync (shop_id, stream, ok, last_error, at) values (?1, ?2, ?3, ?4, ?5) \
+                 on conflict (shop_id, stream) do update set ok = excluded.ok, last_error = excluded.last_error, at = excluded.at",
+                params![status.shop.0, status.stream.as_str(), status.ok, status.last_error, status.at.unix_millis()],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sync_statuses(&self) -> Result<Vec<SyncStatus>> {
+        self.transact(|tx| {
+            let mut stmt = tx
+                .0
+                .prepare("select shop_id, stream, ok, last_error, at from shop_sync order by shop_id, stream")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            rows.into_iter().map(crate::rows::sync_status).collect()
         })
         .await
     }

@@ -63,4 +63,5 @@ conformance!(
     a_push_is_accepted_once,
     sealed_secrets_are_kept_per_shop,
     after_sale_documents_are_kept_once_with_their_cursor,
+    a_failing_shop_is_marked,
 );

@@ -613,3 +613,25 @@ pub(crate) async fn after_sale_documents_are_kept_once_with_their_cursor(db: &Te
     );
     assert_eq!(store.cursor(shop, app::Stream::Orders).await.unwrap(), None);
 }
+
+pub(crate) async fn a_failing_shop_is_marked(db: &TestDb) {
+    let store = db.open().await;
+    let shop = tmall(&store).await;
+    let status = |ok: bool, error: &str, at: i64| app::SyncStatus {
+        shop,
+        stream: app::Stream::Orders,
+        ok,
+        last_error: error.to_owned(),
+        at: T0.plus_millis(at),
+    };
+    store
+        .set_sync_status(&status(false, "unauthorized: 27 Invalid session", 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.sync_statuses().await.unwrap(),
+        [status(false, "unauthorized: 27 Invalid session", 1)]
+    );
+    store.set_sync_status(&status(true, "", 2)).await.unwrap();
+    assert_eq!(store.sync_statuses().await.unwrap(), [status(true, "", 2)]);
+}
