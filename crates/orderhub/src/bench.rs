@@ -43,7 +43,7 @@ pub(crate) enum BenchCommand {
     /// Pull a simulated Taobao shop over loopback HTTP through the connector and the sync loop, then
     /// screen and route what arrived, on a fresh SQLite store.
     Pull {
-        /// The platform: taobao or douyin.
+        /// The platform: taobao, douyin or shopify.
         #[arg(long, default_value = "taobao")]
         platform: String,
         /// New orders per simulated hour of history.

@@ -119,9 +119,9 @@ enum Command {
         #[arg(long, requires = "watch")]
         listen: Option<std::net::SocketAddr>,
     },
-    /// Serve a platform simulator on a local address (taobao or douyin), trading in real time.
+    /// Serve a platform simulator on a local address (taobao, douyin or shopify), trading in real time.
     Simulate {
-        /// The platform: taobao or douyin.
+        /// The platform: taobao, douyin or shopify.
         platform: String,
         #[arg(long, default_value = "127.0.0.1:8801")]
         listen: std::net::SocketAddr,
@@ -251,7 +251,8 @@ fn run() -> anyhow::Result<()> {
                 runtime()?.block_on(simulate::taobao(listen, seed, orders_per_hour))
             }
             "douyin" => runtime()?.block_on(simulate::douyin(listen, seed, orders_per_hour)),
-            other => anyhow::bail!("no simulator for {other:?} yet (taobao, douyin)"),
+            "shopify" => runtime()?.block_on(simulate::shopify(listen, seed, orders_per_hour)),
+            other => anyhow::bail!("no simulator for {other:?} (taobao, douyin, shopify)"),
         },
         Command::Secret { command } => {
             let config = Config::load(cli.config.as_deref())?;

@@ -47,6 +47,7 @@ impl Pause for ClockPause {
 enum Server {
     Taobao(simulators::taobao::ServerHandle),
     Douyin(simulators::douyin::ServerHandle),
+    Shopify(simulators::shopify::ServerHandle),
 }
 
 impl Server {
@@ -54,6 +55,7 @@ impl Server {
         match self {
             Server::Taobao(it) => it.shutdown().await,
             Server::Douyin(it) => it.shutdown().await,
+            Server::Shopify(it) => it.shutdown().await,
         }
     }
 }
@@ -200,6 +202,66 @@ async fn start_douyin(
     })
 }
 
+async fn start_shopify(
+    clock: Arc<ManualClock>,
+    orders_per_hour: u32,
+    hours: u32,
+) -> anyhow::Result<Started> {
+    use simulators::shopify as sy;
+    let mut config = sy::Config::example(9);
+    config.traffic.orders_per_hour = orders_per_hour;
+    config.history_hours = hours;
+    let (token, client_id, secret) = (
+        config.tokens[0].access_token.clone(),
+        config.app.client_id.clone(),
+        config.app.client_secret.clone(),
+    );
+    let simulator = sy::Simulator::new(config, clock.clone());
+    let (addr, server) = sy::start(sy::ServeConfig {
+        listen: "127.0.0.1:0".parse()?,
+        simulator: simulator.clone(),
+    })
+    .await?;
+    let (orders_on_platform, location) = {
+        let mut simulation = simulator.lock();
+        simulation.advance(clock.now());
+        (
+            simulation.shop().orders().len() as u64,
+            simulation.shop().location_id,
+        )
+    };
+    let codes = sy::CATALOGUE
+        .iter()
+        .flat_map(|p| p.variants.iter().map(|it| it.sku))
+        .filter(|it| !it.is_empty())
+        .collect();
+    Ok(Started {
+        server: Server::Shopify(server),
+        orders_on_platform,
+        codes,
+        make: Box::new(move |shop| {
+            let connector = channels::shopify::ShopifyConnector::new(
+                channels::shopify::ShopifyConfig {
+                    shop_url: format!("http://{addr}"),
+                    api_version: channels::shopify::API_VERSION.to_owned(),
+                    access_token: token,
+                    token_expires_at: None,
+                    refresh_token: None,
+                    client_id,
+                    client_secret: secret,
+                    location_id: location.to_string(),
+                    page_size: 25,
+                    line_items_per_order: 10,
+                },
+                shop,
+                None,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Arc::new(connector) as Arc<dyn Connector>)
+        }),
+    })
+}
+
 pub(crate) async fn run(
     platform: &str,
     orders_per_hour: u32,
@@ -211,11 +273,13 @@ pub(crate) async fn run(
     let started = match platform {
         "taobao" => start_taobao(clock.clone(), orders_per_hour, hours).await?,
         "douyin" => start_douyin(clock.clone(), orders_per_hour, hours).await?,
-        other => anyhow::bail!("no simulator for {other:?} (taobao, douyin)"),
+        "shopify" => start_shopify(clock.clone(), orders_per_hour, hours).await?,
+        other => anyhow::bail!("no simulator for {other:?} (taobao, douyin, shopify)"),
     };
     let orders_on_platform = started.orders_on_platform;
     let channel = match platform {
         "douyin" => ChannelKind::Douyin,
+        "shopify" => ChannelKind::Shopify,
         _ => ChannelKind::Tmall,
     };
     let db = TestDb::sqlite();

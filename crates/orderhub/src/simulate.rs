@@ -1,4 +1,4 @@
-//! `orderhub simulate taobao|douyin`: our platform simulators on a local address, trading on the wall
+//! `orderhub simulate taobao|douyin|shopify`: our platform simulators on a local address, trading on the wall
 //! clock, for trying `orderhub sync` (and the demo) without a platform account.
 
 use std::net::SocketAddr;
@@ -53,6 +53,37 @@ pub(crate) async fn taobao(
         "  refresh_token_env = \"TAOBAO_REFRESH\"   # export TAOBAO_REFRESH={}",
         grant.refresh_token
     );
+    tokio::signal::ctrl_c().await?;
+    server.shutdown().await?;
+    Ok(())
+}
+
+/// The Shopify Admin API simulator; prints what a shop's `[shops.api]` needs.
+pub(crate) async fn shopify(
+    listen: SocketAddr,
+    seed: u64,
+    orders_per_hour: u32,
+) -> anyhow::Result<()> {
+    let mut config = simulators::shopify::Config::example(seed);
+    config.traffic.orders_per_hour = orders_per_hour;
+    let (token, client_id, secret) = (
+        config.tokens[0].access_token.clone(),
+        config.app.client_id.clone(),
+        config.app.client_secret.clone(),
+    );
+    let simulator = simulators::shopify::Simulator::new(config, Arc::new(SystemClock));
+    let location = simulator.lock().shop().location_id;
+    let (addr, server) =
+        simulators::shopify::start(simulators::shopify::ServeConfig { listen, simulator }).await?;
+    println!("Shopify Admin API simulator on http://{addr}");
+    println!("  [shops.api]");
+    println!("  gateway = \"http://{addr}\"");
+    println!("  app_key = \"{client_id}\"");
+    println!("  location_id = \"{location}\"");
+    println!(
+        "  app_secret_env = \"SHOPIFY_CLIENT_SECRET\"   # export SHOPIFY_CLIENT_SECRET={secret}"
+    );
+    println!("  session_env = \"SHOPIFY_TOKEN\"              # export SHOPIFY_TOKEN={token}");
     tokio::signal::ctrl_c().await?;
     server.shutdown().await?;
     Ok(())
