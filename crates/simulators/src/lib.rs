@@ -11,6 +11,7 @@
 //! [`Rng`], so one seed always produces the same shop.
 
 mod rng;
+mod serve;
 
 pub mod douyin;
 pub mod shopify;

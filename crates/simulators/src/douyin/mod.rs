@@ -41,9 +41,10 @@ pub use crate::douyin::gateway::{
     ALLOWED_SKEW_MILLIS, App, CARRIERS, Call, Config, Consignment, Grant, Outage, Push, RateLimit,
     Reply, ShopConfig, Simulation, StockUpdate,
 };
-pub use crate::douyin::server::{ServeConfig, ServerHandle, Simulator, start};
+pub use crate::douyin::server::{ServeConfig, Simulator, start};
 pub use crate::douyin::shop::{
     AfterSale, Event, Line, Order, OrderStatus, Parcel, Receiver, Secret, ShipError, Shop,
     StockError, Tag, Traffic,
 };
 pub use crate::douyin::wire::{DouyinError, order_json, success};
+pub use crate::serve::ServerHandle;

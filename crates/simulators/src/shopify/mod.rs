@@ -40,6 +40,7 @@ mod render;
 mod server;
 mod shop;
 
+pub use crate::serve::ServerHandle;
 pub use crate::shopify::admin::{
     App, Config, FulfillmentCall, Grant, Outage, Reply, SUPPORTED_VERSIONS, Simulation, StockCall,
     Throttle, Webhook,
@@ -47,9 +48,7 @@ pub use crate::shopify::admin::{
 pub use crate::shopify::data::{CATALOGUE, PLACES, Place, Product, Variant};
 pub use crate::shopify::graphql::{ParseError, parse as parse_graphql};
 pub use crate::shopify::render::{amount, graphql_order, local_time, rest_order};
-pub use crate::shopify::server::{
-    ServeConfig, ServerHandle, Simulator, TOKEN_PATH, graphql_path, start,
-};
+pub use crate::shopify::server::{ServeConfig, Simulator, TOKEN_PATH, graphql_path, start};
 pub use crate::shopify::shop::{
     Financial, Fulfillment, FulfillmentOrderStatus, Line, Order, Shipment, Shop, Traffic,
 };

@@ -14,10 +14,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use crate::serve::ServerHandle;
 use crate::shopify::admin::{Config, Reply, Simulation, Webhook};
 
 /// The GraphQL endpoint of a version: `/admin/api/2026-01/graphql.json`.
@@ -80,39 +78,9 @@ pub struct ServeConfig {
     pub simulator: Simulator,
 }
 
-/// A running server: [`ServerHandle::shutdown`] stops accepting, lets open requests finish and waits.
-#[derive(Debug)]
-pub struct ServerHandle {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<io::Result<()>>,
-}
-
-impl ServerHandle {
-    pub async fn shutdown(self) -> io::Result<()> {
-        // The server may have stopped on its own (an accept error); its result says why.
-        let _ = self.stop.send(());
-        match self.task.await {
-            Ok(result) => result,
-            Err(error) => Err(io::Error::other(error)),
-        }
-    }
-}
-
-/// Serves the API on `config.listen` and returns the address it is bound to.
+/// Serves the simulator on `config.listen` and returns the address it is bound to.
 pub async fn start(config: ServeConfig) -> io::Result<(SocketAddr, ServerHandle)> {
-    let listener = TcpListener::bind(config.listen).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let router = config.simulator.router();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                // A dropped handle stops the server too.
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok((addr, ServerHandle { stop, task }))
+    crate::serve::serve(config.listen, config.simulator.router()).await
 }
 
 async fn graphql(

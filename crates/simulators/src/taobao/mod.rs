@@ -28,12 +28,13 @@ mod shop;
 mod time;
 mod wire;
 
+pub use crate::serve::ServerHandle;
 pub use crate::taobao::data::{CATALOGUE, PLACES, Place, Product, Sku};
 pub use crate::taobao::gateway::{
     ALLOWED_SKEW_MILLIS, App, Config, Consignment, Grant, Outage, QuantityUpdate, RateLimit, Reply,
     ShopConfig, Simulation,
 };
-pub use crate::taobao::server::{GATEWAY_PATH, ServeConfig, ServerHandle, Simulator, start};
+pub use crate::taobao::server::{GATEWAY_PATH, ServeConfig, Simulator, start};
 pub use crate::taobao::shop::{
     Line, Parcel, QuantityChange, Refund, RefundStatus, ShipError, Shop, SkuKey, StockError, Trade,
     TradeStatus, TradeType, Traffic,

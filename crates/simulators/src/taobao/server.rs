@@ -14,10 +14,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use crate::serve::ServerHandle;
 use crate::taobao::gateway::{Config, Reply, Simulation};
 use crate::taobao::wire::TopError;
 
@@ -83,39 +81,9 @@ pub struct ServeConfig {
     pub simulator: Simulator,
 }
 
-/// A running server: [`ServerHandle::shutdown`] stops accepting, lets open requests finish and waits.
-#[derive(Debug)]
-pub struct ServerHandle {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<io::Result<()>>,
-}
-
-impl ServerHandle {
-    pub async fn shutdown(self) -> io::Result<()> {
-        // The server may have stopped on its own (an accept error); its result says why.
-        let _ = self.stop.send(());
-        match self.task.await {
-            Ok(result) => result,
-            Err(error) => Err(io::Error::other(error)),
-        }
-    }
-}
-
-/// Serves the gateway on `config.listen` and returns the address it is bound to.
+/// Serves the simulator on `config.listen` and returns the address it is bound to.
 pub async fn start(config: ServeConfig) -> io::Result<(SocketAddr, ServerHandle)> {
-    let listener = TcpListener::bind(config.listen).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let router = config.simulator.router();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                // A dropped handle stops the server too.
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok((addr, ServerHandle { stop, task }))
+    crate::serve::serve(config.listen, config.simulator.router()).await
 }
 
 async fn gateway(
