@@ -6,6 +6,7 @@ mod address_bench;
 mod bench;
 mod config;
 mod deliver;
+mod demo;
 mod import;
 mod normalize;
 mod pull_bench;
@@ -39,6 +40,22 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run OrderHub against our own platform simulators: three shops trading, orders pulled,
+    /// screened, routed and confirmed, on SQLite in a data folder. Restarting resumes.
+    Demo {
+        /// Where the demo keeps its data.
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        /// Start clean.
+        #[arg(long)]
+        reset: bool,
+        /// New orders per simulated hour, per shop.
+        #[arg(long, default_value_t = 60)]
+        orders_per_hour: u32,
+        /// Stop by itself after this many seconds (else at Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
     /// Create or upgrade the database schema of the configured store.
     Migrate,
     /// Configuration helpers.
@@ -189,6 +206,12 @@ fn run() -> anyhow::Result<()> {
             print!("{}", config::EXAMPLE);
             Ok(())
         }
+        Command::Demo {
+            data,
+            reset,
+            orders_per_hour,
+            seconds,
+        } => runtime()?.block_on(demo::run(&data, reset, orders_per_hour, seconds)),
         Command::Migrate => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {

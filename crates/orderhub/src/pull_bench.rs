@@ -44,14 +44,14 @@ impl Pause for ClockPause {
 }
 
 /// A running simulator of either platform.
-enum Server {
+pub(crate) enum Server {
     Taobao(simulators::taobao::ServerHandle),
     Douyin(simulators::douyin::ServerHandle),
     Shopify(simulators::shopify::ServerHandle),
 }
 
 impl Server {
-    async fn shutdown(self) -> std::io::Result<()> {
+    pub(crate) async fn shutdown(self) -> std::io::Result<()> {
         match self {
             Server::Taobao(it) => it.shutdown().await,
             Server::Douyin(it) => it.shutdown().await,
@@ -61,16 +61,16 @@ impl Server {
 }
 
 /// A platform's simulator started with `hours` of history, and what the bench needs of it.
-struct Started {
-    server: Server,
-    orders_on_platform: u64,
+pub(crate) struct Started {
+    pub(crate) server: Server,
+    pub(crate) orders_on_platform: u64,
     /// Seller codes of the simulator's catalogue: our SKUs.
-    codes: Vec<&'static str>,
-    make: Box<dyn FnOnce(domain::ShopId) -> anyhow::Result<Arc<dyn Connector>> + Send>,
+    pub(crate) codes: Vec<&'static str>,
+    pub(crate) make: Box<dyn FnOnce(domain::ShopId) -> anyhow::Result<Arc<dyn Connector>> + Send>,
 }
 
-async fn start_taobao(
-    clock: Arc<ManualClock>,
+pub(crate) async fn start_taobao(
+    clock: Arc<dyn Clock>,
     orders_per_hour: u32,
     hours: u32,
 ) -> anyhow::Result<Started> {
@@ -124,8 +124,8 @@ async fn start_taobao(
     })
 }
 
-async fn start_douyin(
-    clock: Arc<ManualClock>,
+pub(crate) async fn start_douyin(
+    clock: Arc<dyn Clock>,
     orders_per_hour: u32,
     hours: u32,
 ) -> anyhow::Result<Started> {
@@ -202,8 +202,8 @@ async fn start_douyin(
     })
 }
 
-async fn start_shopify(
-    clock: Arc<ManualClock>,
+pub(crate) async fn start_shopify(
+    clock: Arc<dyn Clock>,
     orders_per_hour: u32,
     hours: u32,
 ) -> anyhow::Result<Started> {
