@@ -142,35 +142,14 @@ impl DouyinConnector {
                 code: "gateway".to_owned(),
                 message: format!("{url}: {e}"),
             })?;
-        let response = self
-            .http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| ChannelError::Transient(format!("{method}: {e}")))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| ChannelError::Transient(format!("{method}: {e}")))?;
-        if status.as_u16() == 429 {
-            return Err(ChannelError::RateLimited {
-                retry_after_millis: 1_000,
-                message: format!("{method}: HTTP 429"),
-            });
-        }
-        if status.is_server_error() {
-            return Err(ChannelError::Transient(format!("{method}: HTTP {status}")));
-        }
-        if !status.is_success() {
-            return Err(ChannelError::Rejected {
-                code: status.as_u16().to_string(),
-                message: format!("{method}: HTTP {status}"),
-            });
-        }
-        Ok(bytes.to_vec())
+        crate::http::send(
+            self.http
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body),
+            method,
+        )
+        .await
     }
 
     /// `order.searchList` over the window's whole seconds, newest first.

@@ -131,34 +131,7 @@ impl TaobaoConnector {
             params.iter().map(|(k, v)| (*k, v)),
         );
         params.push(("sign", signature));
-        let response = self
-            .http
-            .post(&c.gateway)
-            .form(&params)
-            .send()
-            .await
-            .map_err(|e| ChannelError::Transient(format!("{method}: {e}")))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ChannelError::Transient(format!("{method}: {e}")))?;
-        if status.as_u16() == 429 {
-            return Err(ChannelError::RateLimited {
-                retry_after_millis: 1_000,
-                message: format!("{method}: HTTP 429"),
-            });
-        }
-        if status.is_server_error() {
-            return Err(ChannelError::Transient(format!("{method}: HTTP {status}")));
-        }
-        if !status.is_success() {
-            return Err(ChannelError::Rejected {
-                code: status.as_u16().to_string(),
-                message: format!("{method}: HTTP {status}"),
-            });
-        }
-        Ok(body.to_vec())
+        crate::http::send(self.http.post(&c.gateway).form(&params), method).await
     }
 
     fn window_params(&self, window: Window) -> Vec<(&'static str, String)> {
