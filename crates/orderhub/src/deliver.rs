@@ -46,10 +46,23 @@ pub(crate) async fn deliver_once(
     now: Timestamp,
 ) -> anyhow::Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
-    for item in store.claim_outbox(worker, 100, now, 120_000).await? {
+    let items = store.claim_outbox(worker, 100, now, 120_000).await?;
+    // Available stock per SKU, read once for the round's stock pushes.
+    let mut available: Option<HashMap<SkuCode, i64>> = None;
+    for item in items {
         let outcome = match item.topic.as_str() {
             "shipment.confirm" => confirm(store, &targets.connectors, &item, now).await,
-            "stock.push" => push_stock(store, targets, &item.key, now).await,
+            "stock.push" => {
+                if available.is_none() {
+                    let mut sums = HashMap::new();
+                    for (_, sku, level) in store.stock_levels().await? {
+                        *sums.entry(sku).or_insert(0) += level.available().max(0);
+                    }
+                    available = Some(sums);
+                }
+                let sums = available.as_ref().expect("read just above");
+                push_stock(store, targets, sums, &item.key, now).await
+            }
             other => Err(format!("no delivery for topic {other:?}")),
         };
         // 30 s, 1 min, 2 min … up to an hour between attempts.
@@ -72,18 +85,12 @@ pub(crate) async fn deliver_once(
 async fn push_stock(
     store: &dyn Store,
     targets: &Targets,
+    available: &HashMap<SkuCode, i64>,
     sku: &str,
     now: Timestamp,
 ) -> Result<(), String> {
     let sku = SkuCode::new(sku).map_err(|e| e.to_string())?;
-    let available: i64 = store
-        .stock_levels()
-        .await
-        .map_err(|e| e.to_string())?
-        .iter()
-        .filter(|(_, code, _)| *code == sku)
-        .map(|(_, _, level)| level.available().max(0))
-        .sum();
+    let available = available.get(&sku).copied().unwrap_or(0);
     for (shop, connector) in &targets.connectors {
         let share = targets
             .shares
