@@ -1,7 +1,7 @@
 //! The one error of the use cases, by category of blame: the caller (not found, conflict, a domain rule
 //! refused, invalid input) or us (storage).
 
-use domain::{InvalidTransition, OverAllocation, ShipmentError, StockError};
+use domain::{AfterSaleError, InvalidTransition, OverAllocation, ShipmentError, StockError};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -18,6 +18,8 @@ pub enum Error {
     Shipment(#[from] ShipmentError),
     #[error(transparent)]
     Stock(#[from] StockError),
+    #[error(transparent)]
+    AfterSale(#[from] AfterSaleError),
     #[error(transparent)]
     OverAllocation(#[from] OverAllocation),
     #[error("invalid {field}: {reason}")]

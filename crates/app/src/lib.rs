@@ -23,9 +23,10 @@ pub use crate::route::{
 };
 pub use crate::screen::{AddressCheck, ScreenReport, rescreen_held, screen};
 pub use crate::store::{
-    DecisionRecord, EventRecord, IngestBatch, IngestItem, IngestReport, NewReject, NewShipment,
-    OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision, RoutingBatch,
-    SkuDefinition, StockRequest, Store, StoredDecision, Stream, SyncStatus, UnknownSku,
+    AfterSaleAction, DecisionRecord, EventRecord, IngestBatch, IngestItem, IngestReport,
+    MoneyEntry, NewAfterSale, NewReject, NewShipment, OrderQuery, OrderSummary, OutboxItem,
+    RawDocument, Reject, RoutedDecision, RoutingBatch, SkuDefinition, StockRequest, Store,
+    StoredDecision, Stream, SyncStatus, UnknownSku,
 };
 pub use crate::sync::{
     Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_after_sales, sync_orders,

@@ -2,7 +2,8 @@
 //! crosses the port. Both implementations live in the `store` crate and pass its conformance suite.
 
 use domain::{
-    Actor, ExternalId, IngestDecision, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
+    Actor, AfterSale, AfterSaleEvent, AfterSaleId, AfterSaleKind, AfterSaleLine, ExternalId,
+    IngestDecision, Money, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
     ShipmentEvent, ShipmentId, ShipmentLine, Shop, ShopId, SkuCode, StandardOrder, StockLevel,
     Timestamp, Warehouse, WarehouseCode,
 };
@@ -158,6 +159,56 @@ pub struct NewShipment {
     pub lines: Vec<ShipmentLine>,
     /// Orders with this key (one buyer and address) may join the shipment while it is unclaimed.
     pub merge_key: Option<String>,
+}
+
+/// A new after-sale: pulled from a platform (with its refund id, kept once) or created by hand (empty id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAfterSale {
+    pub order: OrderId,
+    pub external_id: String,
+    pub kind: AfterSaleKind,
+    pub reason: String,
+    pub lines: Vec<AfterSaleLine>,
+}
+
+/// What a person (or a platform's update) does to an after-sale.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AfterSaleAction {
+    /// Accept the case. A refund of lines not yet shipped cancels them at once: their stock is released
+    /// and a claimed shipment holding them is intercepted.
+    Approve,
+    Reject,
+    /// The returned parcel arrived at `warehouse`: its lines are restocked, except the `damaged` line
+    /// numbers, which are written off.
+    ReceiveReturn {
+        warehouse: WarehouseCode,
+        damaged: Vec<u32>,
+    },
+    /// Pay the case's amount back (a row in the money ledger).
+    Refund,
+    /// Send goods again: a replacement order with the case's lines, routed like any other.
+    Replace,
+}
+
+impl AfterSaleAction {
+    pub fn event(&self) -> AfterSaleEvent {
+        match self {
+            AfterSaleAction::Approve => AfterSaleEvent::Approve,
+            AfterSaleAction::Reject => AfterSaleEvent::Reject,
+            AfterSaleAction::ReceiveReturn { .. } => AfterSaleEvent::ReceiveReturn,
+            AfterSaleAction::Refund => AfterSaleEvent::Refund,
+            AfterSaleAction::Replace => AfterSaleEvent::Replace,
+        }
+    }
+}
+
+/// One row of an order's money ledger: `amount` is negative for money paid back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoneyEntry {
+    pub kind: String,
+    pub amount: Money,
+    pub reference: String,
+    pub at: Timestamp,
 }
 
 /// A routing decision as recorded: the outcome and every input besides the order and the rules, so
@@ -459,7 +510,53 @@ pub trait Store: Send + Sync {
         event: &ShipmentEvent,
         actor: &Actor,
         at: Timestamp,
+    ) -> Result<Shipment> {
+        self.apply_noted_shipment_event(id, expected_version, event, "", actor, at)
+            .await
+    }
+    /// [`Store::apply_shipment_event`] with a person's reason kept in the event log (a release, a
+    /// supervisor's take-over).
+    async fn apply_noted_shipment_event(
+        &self,
+        id: ShipmentId,
+        expected_version: u64,
+        event: &ShipmentEvent,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
     ) -> Result<Shipment>;
+    /// Shipments not yet shipped or voided, oldest first: of one warehouse, or of all.
+    async fn open_shipments(
+        &self,
+        warehouse: Option<&WarehouseCode>,
+        limit: u32,
+    ) -> Result<Vec<Shipment>>;
+    /// Claimed shipments whose lease ended at or before `now`, with their versions.
+    async fn lapsed_claims(&self, now: Timestamp) -> Result<Vec<(ShipmentId, u64)>>;
+
+    /// Opens an after-sale case; one from a platform that is already kept is returned as it is.
+    async fn create_after_sale(
+        &self,
+        case: &NewAfterSale,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<AfterSale>;
+    async fn load_after_sale(&self, id: AfterSaleId) -> Result<AfterSale>;
+    /// The after-sales of one order, or of every order; only open ones if asked.
+    async fn after_sales(&self, order: Option<OrderId>, open_only: bool) -> Result<Vec<AfterSale>>;
+    /// Applies `action` at `expected_version`, with its effects on the order, the stock and the money,
+    /// in one transaction; each effect is an event.
+    async fn apply_after_sale(
+        &self,
+        id: AfterSaleId,
+        expected_version: u64,
+        action: &AfterSaleAction,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<AfterSale>;
+    /// The order's money ledger, oldest first.
+    async fn money_ledger(&self, order: OrderId) -> Result<Vec<MoneyEntry>>;
 
     async fn enqueue_outbox(
         &self,

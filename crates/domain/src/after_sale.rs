@@ -60,10 +60,110 @@ pub struct AfterSaleLine {
 pub struct AfterSale {
     pub id: AfterSaleId,
     pub order: OrderId,
+    /// The platform's refund or after-sale id; empty when created by hand.
+    pub external_id: String,
     pub kind: AfterSaleKind,
     pub status: AfterSaleStatus,
     pub reason: String,
     pub lines: Vec<AfterSaleLine>,
+    /// The order made to ship an exchange or a resend, once replaced.
+    pub replacement: Option<OrderId>,
+    pub version: u64,
+}
+
+impl AfterSale {
+    /// What the case pays back: the sum of its lines' refunds.
+    pub fn refund_minor(&self) -> i64 {
+        self.lines.iter().map(|it| it.refund.minor).sum()
+    }
+}
+
+impl AfterSaleKind {
+    pub const ALL: [AfterSaleKind; 4] = [
+        AfterSaleKind::RefundOnly,
+        AfterSaleKind::ReturnAndRefund,
+        AfterSaleKind::Exchange,
+        AfterSaleKind::Resend,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AfterSaleKind::RefundOnly => "refund_only",
+            AfterSaleKind::ReturnAndRefund => "return_and_refund",
+            AfterSaleKind::Exchange => "exchange",
+            AfterSaleKind::Resend => "resend",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AfterSaleKind> {
+        AfterSaleKind::ALL
+            .into_iter()
+            .find(|it| it.as_str() == text)
+    }
+
+    /// Whether the buyer sends goods back before the case goes on.
+    pub fn needs_return(self) -> bool {
+        matches!(
+            self,
+            AfterSaleKind::ReturnAndRefund | AfterSaleKind::Exchange
+        )
+    }
+
+    /// Whether the case ends in money paid back (else in goods sent again).
+    pub fn refunds(self) -> bool {
+        matches!(
+            self,
+            AfterSaleKind::RefundOnly | AfterSaleKind::ReturnAndRefund
+        )
+    }
+}
+
+impl AfterSaleStatus {
+    pub const ALL: [AfterSaleStatus; 6] = [
+        AfterSaleStatus::Requested,
+        AfterSaleStatus::Approved,
+        AfterSaleStatus::Received,
+        AfterSaleStatus::Refunded,
+        AfterSaleStatus::Replaced,
+        AfterSaleStatus::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AfterSaleStatus::Requested => "requested",
+            AfterSaleStatus::Approved => "approved",
+            AfterSaleStatus::Received => "received",
+            AfterSaleStatus::Refunded => "refunded",
+            AfterSaleStatus::Replaced => "replaced",
+            AfterSaleStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AfterSaleStatus> {
+        AfterSaleStatus::ALL
+            .into_iter()
+            .find(|it| it.as_str() == text)
+    }
+
+    /// Whether the case is closed.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            AfterSaleStatus::Refunded | AfterSaleStatus::Replaced | AfterSaleStatus::Rejected
+        )
+    }
+}
+
+impl AfterSaleEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AfterSaleEvent::Approve => "approve",
+            AfterSaleEvent::Reject => "reject",
+            AfterSaleEvent::ReceiveReturn => "receive_return",
+            AfterSaleEvent::Refund => "refund",
+            AfterSaleEvent::Replace => "replace",
+        }
+    }
 }
 
 impl AfterSale {
@@ -74,16 +174,9 @@ impl AfterSale {
         event: AfterSaleEvent,
     ) -> Result<AfterSaleStatus, AfterSaleError> {
         use AfterSaleEvent as E;
-        use AfterSaleKind as K;
+
         use AfterSaleStatus as S;
-        let needs_return = match kind {
-            K::ReturnAndRefund | K::Exchange => true,
-            K::RefundOnly | K::Resend => false,
-        };
-        let refunds = match kind {
-            K::RefundOnly | K::ReturnAndRefund => true,
-            K::Exchange | K::Resend => false,
-        };
+        let (needs_return, refunds) = (kind.needs_return(), kind.refunds());
         let next = match (from, event) {
             (S::Requested, E::Approve) => Some(S::Approved),
             (S::Requested, E::Reject) => Some(S::Rejected),
@@ -103,12 +196,7 @@ impl AfterSale {
 
 impl fmt::Display for AfterSaleKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AfterSaleKind::RefundOnly => "refund_only",
-            AfterSaleKind::ReturnAndRefund => "return_and_refund",
-            AfterSaleKind::Exchange => "exchange",
-            AfterSaleKind::Resend => "resend",
-        })
+        f.write_str(self.as_str())
     }
 }
 

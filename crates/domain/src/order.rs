@@ -645,6 +645,8 @@ pub struct OrderFlags {
     pub cod: bool,
     pub gift: bool,
     pub do_not_ship: bool,
+    /// Made by us to ship an after-sale's exchange or resend: never confirmed to the platform.
+    pub replacement: bool,
 }
 
 impl OrderFlags {
@@ -655,6 +657,7 @@ impl OrderFlags {
             | u8::from(self.cod) << 2
             | u8::from(self.gift) << 3
             | u8::from(self.do_not_ship) << 4
+            | u8::from(self.replacement) << 5
     }
 
     pub fn from_bits(bits: u8) -> OrderFlags {
@@ -664,6 +667,7 @@ impl OrderFlags {
             cod: bits & 4 != 0,
             gift: bits & 8 != 0,
             do_not_ship: bits & 16 != 0,
+            replacement: bits & 32 != 0,
         }
     }
 }

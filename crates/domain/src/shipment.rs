@@ -4,7 +4,13 @@
 //! allocated ─► claimed ─► picked ─► packed ─► shipped ─► delivered
 //!      ▲          │  (claim expired or given back)
 //!      └ released ◄┘                      voided (from allocated or released)
+//!
+//! claimed, picked, packed ─► intercepted ─► claimed (the holder resumes; voided when no line is left)
 //! ```
+//!
+//! A claimed shipment whose order is cancelled or refunded before it ships is intercepted: the store
+//! takes the order's lines out, the holder is told, and the ship scan is refused until the holder has
+//! put those goods back and resumes.
 //!
 //! Only the claim holder may move a claimed shipment, and only while its lease runs. Shipping needs the
 //! scanned shipment barcode to match and a tracking number. [`LineProgress`] keeps the rule that a line
@@ -29,10 +35,12 @@ pub enum ShipmentStatus {
     Delivered,
     Released,
     Voided,
+    /// Stopped while claimed: an order in it was cancelled or refunded; its holder must resume it.
+    Intercepted,
 }
 
 impl ShipmentStatus {
-    pub const ALL: [ShipmentStatus; 8] = [
+    pub const ALL: [ShipmentStatus; 9] = [
         ShipmentStatus::Allocated,
         ShipmentStatus::Claimed,
         ShipmentStatus::Picked,
@@ -41,6 +49,7 @@ impl ShipmentStatus {
         ShipmentStatus::Delivered,
         ShipmentStatus::Released,
         ShipmentStatus::Voided,
+        ShipmentStatus::Intercepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +62,7 @@ impl ShipmentStatus {
             ShipmentStatus::Delivered => "delivered",
             ShipmentStatus::Released => "released",
             ShipmentStatus::Voided => "voided",
+            ShipmentStatus::Intercepted => "intercepted",
         }
     }
 
@@ -62,6 +72,7 @@ impl ShipmentStatus {
             .find(|it| it.as_str() == text)
     }
 
+    /// Whether a warehouse works on it: claimed, picked or packed.
     fn is_claimed(self) -> bool {
         match self {
             ShipmentStatus::Claimed | ShipmentStatus::Picked | ShipmentStatus::Packed => true,
@@ -69,8 +80,14 @@ impl ShipmentStatus {
             | ShipmentStatus::Shipped
             | ShipmentStatus::Delivered
             | ShipmentStatus::Released
-            | ShipmentStatus::Voided => false,
+            | ShipmentStatus::Voided
+            | ShipmentStatus::Intercepted => false,
         }
+    }
+
+    /// Whether someone holds it: claimed, picked, packed or intercepted in their hands.
+    pub fn has_holder(self) -> bool {
+        self.is_claimed() || self == ShipmentStatus::Intercepted
     }
 }
 
@@ -131,6 +148,12 @@ pub enum ShipmentEvent {
     },
     Deliver,
     Void,
+    /// An order in the claimed shipment was cancelled or refunded; its lines were taken out.
+    Intercept,
+    /// The holder put the intercepted goods back and carries on with what is left.
+    Resume {
+        holder: String,
+    },
 }
 
 /// The kind of a [`ShipmentEvent`], without its data.
@@ -146,10 +169,12 @@ pub enum ShipmentEventKind {
     Ship,
     Deliver,
     Void,
+    Intercept,
+    Resume,
 }
 
 impl ShipmentEventKind {
-    pub const ALL: [ShipmentEventKind; 10] = [
+    pub const ALL: [ShipmentEventKind; 12] = [
         ShipmentEventKind::Claim,
         ShipmentEventKind::Renew,
         ShipmentEventKind::GiveBack,
@@ -160,6 +185,8 @@ impl ShipmentEventKind {
         ShipmentEventKind::Ship,
         ShipmentEventKind::Deliver,
         ShipmentEventKind::Void,
+        ShipmentEventKind::Intercept,
+        ShipmentEventKind::Resume,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -174,6 +201,8 @@ impl ShipmentEventKind {
             ShipmentEventKind::Ship => "ship",
             ShipmentEventKind::Deliver => "deliver",
             ShipmentEventKind::Void => "void",
+            ShipmentEventKind::Intercept => "intercept",
+            ShipmentEventKind::Resume => "resume",
         }
     }
 }
@@ -197,6 +226,8 @@ impl ShipmentEvent {
             ShipmentEvent::Ship { .. } => ShipmentEventKind::Ship,
             ShipmentEvent::Deliver => ShipmentEventKind::Deliver,
             ShipmentEvent::Void => ShipmentEventKind::Void,
+            ShipmentEvent::Intercept => ShipmentEventKind::Intercept,
+            ShipmentEvent::Resume { .. } => ShipmentEventKind::Resume,
         }
     }
 }
@@ -233,6 +264,10 @@ pub enum ShipmentError {
     },
     #[error(transparent)]
     TrackingMismatch(#[from] crate::carrier::TrackingMismatch),
+    #[error(
+        "shipment {shipment} was intercepted: an order in it was cancelled or refunded; put its goods back and resume before shipping"
+    )]
+    Intercepted { shipment: ShipmentId },
 }
 
 /// One order line's share of a shipment.
@@ -288,10 +323,14 @@ impl Shipment {
                     self.check_holder(holder, now)?;
                     return Err(invalid);
                 }
+                S::Intercepted => {
+                    self.check_holder(holder, now)?;
+                    return Err(invalid);
+                }
                 S::Shipped | S::Delivered | S::Voided => return Err(invalid),
             },
             ShipmentEvent::Renew { holder, until } => {
-                if !self.status.is_claimed() {
+                if !self.status.has_holder() {
                     return Err(invalid);
                 }
                 self.check_holder(holder, now)?;
@@ -315,7 +354,7 @@ impl Shipment {
                 next.release_claim();
             }
             ShipmentEvent::TakeOver { holder, until } => {
-                if !self.status.is_claimed() {
+                if !self.status.has_holder() {
                     return Err(invalid);
                 }
                 next.holder = Some(holder.clone());
@@ -340,6 +379,10 @@ impl Shipment {
                 scanned,
                 tracking,
             } => {
+                if self.status == S::Intercepted {
+                    self.check_holder(holder, now)?;
+                    return Err(ShipmentError::Intercepted { shipment: self.id });
+                }
                 if !self.status.is_claimed() {
                     return Err(invalid);
                 }
@@ -372,6 +415,26 @@ impl Shipment {
                 }
                 next.status = S::Voided;
                 effects.push(ShipmentEffect::ReleaseStock);
+            }
+            ShipmentEvent::Intercept => {
+                if !self.status.has_holder() {
+                    return Err(invalid);
+                }
+                next.status = S::Intercepted;
+            }
+            ShipmentEvent::Resume { holder } => {
+                if self.status != S::Intercepted {
+                    return Err(invalid);
+                }
+                self.check_holder(holder, now)?;
+                if self.lines.is_empty() {
+                    next.status = S::Voided;
+                    next.holder = None;
+                    next.lease_until = None;
+                    effects.push(ShipmentEffect::ReleaseStock);
+                } else {
+                    next.status = S::Claimed;
+                }
             }
         }
         next.version = self.version + 1;

@@ -507,6 +507,7 @@ impl OrderMapping {
                 cod: flag("cod"),
                 gift: flag("gift"),
                 do_not_ship: flag("do_not_ship"),
+                replacement: false,
             },
             tags: v("tags")
                 .split(',')

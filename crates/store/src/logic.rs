@@ -12,6 +12,7 @@ use domain::{
     platform_events,
 };
 
+use crate::fulfil;
 use crate::rows::{LineRow, OrderRow, ShipmentRow, holds_text};
 use crate::tx::{NewEvent, NewOrderRows, Tx};
 
@@ -166,6 +167,30 @@ async fn apply_revision<T: Tx>(
             events.push(OrderEvent::Deallocate);
         }
     }
+    // An order being packed whose lines the buyer asked to refund: those lines are taken out of their
+    // shipments (a claimed one is intercepted) before they can ship.
+    if matches!(
+        previous.status,
+        OrderStatus::InFulfilment | OrderStatus::PartiallyShipped
+    ) {
+        let older = load_order(tx, id).await?;
+        let refunded: BTreeSet<u32> =
+            order
+                .lines
+                .iter()
+                .filter(|line| line.refund != domain::RefundState::None)
+                .filter(|line| {
+                    older.data.lines.iter().any(|it| {
+                        it.line_no == line.line_no && it.refund == domain::RefundState::None
+                    })
+                })
+                .map(|line| line.line_no)
+                .collect();
+        if !refunded.is_empty() {
+            let reason = "the buyer asked the platform for a refund";
+            fulfil::intercept_lines(tx, id, Some(&refunded), reason, &actor_of(actor), at).await?;
+        }
+    }
     let after_deallocation = match events.is_empty() {
         true => previous.clone(),
         false => previous.apply(OrderEvent::Deallocate)?.0,
@@ -173,7 +198,7 @@ async fn apply_revision<T: Tx>(
     events.extend(platform_events(&after_deallocation, order.platform_state));
     for event in events {
         let (next, effects) = lifecycle.apply(event)?;
-        apply_order_effects(tx, id, &effects, at).await?;
+        apply_order_effects(tx, id, &effects, &actor_of(actor), at).await?;
         let event_kind = event.encode();
         let (before, after) = (lifecycle.status.as_str(), next.status.as_str());
         tx.append_event(NewEvent {
@@ -305,7 +330,7 @@ pub(crate) async fn apply_noted_event<T: Tx>(
         )));
     }
     let (next, effects) = order.lifecycle.apply(event)?;
-    apply_order_effects(tx, id, &effects, at).await?;
+    apply_order_effects(tx, id, &effects, actor, at).await?;
     let change = Change {
         id,
         version: order.version,
@@ -365,7 +390,7 @@ pub(crate) async fn apply_routing<T: Tx>(
         let mut lifecycle = decided.lifecycle.clone();
         for (version, event) in (decided.expected_version..).zip(&decided.events) {
             let (next, effects) = lifecycle.apply(*event)?;
-            apply_order_effects(tx, id, &effects, at).await?;
+            apply_order_effects(tx, id, &effects, &batch.actor, at).await?;
             let change = Change {
                 id,
                 version,
@@ -547,14 +572,14 @@ async fn leave_shipments<T: Tx>(tx: &mut T, order_id: i64, at: Timestamp) -> Res
 }
 
 /// The lifecycle change of one order: from `before` at `version` to `next`.
-struct Change<'a> {
-    id: i64,
-    version: u64,
-    before: &'a Lifecycle,
-    next: &'a Lifecycle,
+pub(crate) struct Change<'a> {
+    pub(crate) id: i64,
+    pub(crate) version: u64,
+    pub(crate) before: &'a Lifecycle,
+    pub(crate) next: &'a Lifecycle,
 }
 
-async fn write_lifecycle<T: Tx>(
+pub(crate) async fn write_lifecycle<T: Tx>(
     tx: &mut T,
     change: Change<'_>,
     kind: &str,
@@ -594,10 +619,11 @@ async fn write_lifecycle<T: Tx>(
     .await
 }
 
-async fn apply_order_effects<T: Tx>(
+pub(crate) async fn apply_order_effects<T: Tx>(
     tx: &mut T,
     order_id: i64,
     effects: &[OrderEffect],
+    actor: &Actor,
     at: Timestamp,
 ) -> Result<()> {
     for effect in effects {
@@ -606,11 +632,16 @@ async fn apply_order_effects<T: Tx>(
                 leave_shipments(tx, order_id, at).await?;
                 release_stock(tx, order_id, at).await?;
             }
-            // Reservation is its own step (`reserve_stock`) decided by routing; interception and
-            // exceptions are recorded by the order's event and acted on by fulfilment.
-            OrderEffect::ReserveStock
-            | OrderEffect::InterceptShipments
-            | OrderEffect::RaiseException => {}
+            // Claimed shipments are intercepted, unclaimed ones give the order's lines back, and
+            // whatever else the order still holds (gifts) is released.
+            OrderEffect::InterceptShipments => {
+                let reason = "the order was cancelled";
+                fulfil::intercept_lines(tx, order_id, None, reason, actor, at).await?;
+                release_stock(tx, order_id, at).await?;
+            }
+            // Reservation is its own step (`reserve_stock`) decided by routing; an exception is the
+            // order's flag, for a person.
+            OrderEffect::ReserveStock | OrderEffect::RaiseException => {}
         }
     }
     Ok(())
@@ -773,7 +804,11 @@ async fn insert_shipment<T: Tx>(tx: &mut T, new: &NewShipment, at: Timestamp) ->
     Ok(id)
 }
 
-async fn line_progress<T: Tx>(tx: &mut T, order_id: i64, line_no: u32) -> Result<LineProgress> {
+pub(crate) async fn line_progress<T: Tx>(
+    tx: &mut T,
+    order_id: i64,
+    line_no: u32,
+) -> Result<LineProgress> {
     let Some(counts) = tx.lock_line(order_id, i64::from(line_no)).await? else {
         return Err(Error::NotFound(format!(
             "line {line_no} of order {order_id}"
@@ -800,6 +835,7 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
     id: ShipmentId,
     expected_version: u64,
     event: &ShipmentEvent,
+    note: &str,
     actor: &Actor,
     at: Timestamp,
 ) -> Result<Shipment> {
@@ -889,7 +925,7 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
         at,
         before: shipment.status.as_str(),
         after: next.status.as_str(),
-        note: "",
+        note,
     })
     .await?;
     Ok(next)
@@ -898,7 +934,7 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
 /// Settles one shipment line that shipped (`Ship`) or will not (`Release`): moves its units out of the
 /// line's planned count and takes them off the line's reservations in the shipment's warehouse. Shipping
 /// needs every unit reserved; a release gives back what is still reserved.
-async fn settle_line<T: Tx>(
+pub(crate) async fn settle_line<T: Tx>(
     tx: &mut T,
     warehouse: &str,
     line: &ShipmentLine,
@@ -1011,4 +1047,15 @@ async fn ship_lines<T: Tx>(
         write_lifecycle(tx, change, &event.encode(), "", actor, at).await?;
     }
     Ok(())
+}
+
+/// The actor an event log text names (`system`, `user:ops`, …) as an [`Actor`].
+fn actor_of(text: &str) -> Actor {
+    if let Some(user) = text.strip_prefix("user:") {
+        return Actor::User(user.to_owned());
+    }
+    match text.strip_prefix("platform:") {
+        Some(shop) => Actor::Platform(shop.to_owned()),
+        None => Actor::System,
+    }
 }

@@ -1,6 +1,8 @@
 //! The PostgreSQL store: a `sqlx` pool, one transaction per use case, races settled by row locks
 //! (`for update`), conditional updates and `for update skip locked` for work queues.
 
+use crate::fulfil;
+use app::{AfterSaleAction, MoneyEntry, NewAfterSale};
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
@@ -11,14 +13,16 @@ use domain::{
     ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StandardOrder,
     StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
+use domain::{AfterSale, AfterSaleId};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Postgres, Row};
 
 use crate::logic;
 use crate::rows::{
-    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, REJECT_COLUMNS, RejectRow,
-    SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS, build_sku_map, corrupt, held_order, parse_status,
-    sku_key_parts, unknown_sku, unresolvable_reject,
+    AFTER_SALE_COLUMNS, AfterSaleRow, LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS,
+    OrderRow, REJECT_COLUMNS, RejectRow, SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS,
+    build_sku_map, corrupt, held_order, parse_status, sku_key_parts, unknown_sku,
+    unresolvable_reject,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, NewOrderRows, Tx};
 
@@ -46,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_sync",
         include_str!("../migrations/postgres/0006_sync.sql"),
+    ),
+    (
+        "0007_fulfilment",
+        include_str!("../migrations/postgres/0007_fulfilment.sql"),
     ),
 ];
 
@@ -1011,6 +1019,229 @@ impl Tx for PgTx {
         rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
     }
 
+    async fn open_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("select distinct s.id from shipment_lines l join shipments s on s.id = l.shipment_id where l.order_id = $1 and s.status not in ('shipped', 'delivered', 'voided') order by s.id")
+            .bind(order_id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    async fn remove_shipment_line(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+        line_no: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "delete from shipment_lines where shipment_id = $1 and order_id = $2 and line_no = $3",
+        )
+        .bind(shipment_id)
+        .bind(order_id)
+        .bind(line_no)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_line_refund(&mut self, order_id: i64, line_no: i64, state: &str) -> Result<()> {
+        sqlx::query(
+            "update order_lines set refund_state = $3 where order_id = $1 and line_no = $2",
+        )
+        .bind(order_id)
+        .bind(line_no)
+        .bind(state)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("update orders set version = version + 1 where id = $1")
+            .bind(order_id)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn open_shipment_ids(&mut self, warehouse: Option<&str>, limit: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("select id from shipments where status in ('allocated', 'released', 'claimed', 'picked', 'packed', 'intercepted') and ($1::text is null or warehouse = $1) order by id limit $2")
+            .bind(warehouse)
+            .bind(limit)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    async fn lapsed_claims(&mut self, now: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query("select id, version from shipments where status in ('claimed', 'picked', 'packed') and lease_until <= $1 order by id")
+            .bind(now)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
+    }
+
+    async fn find_after_sale(&mut self, order_id: i64, external_id: &str) -> Result<Option<i64>> {
+        let row =
+            sqlx::query("select id from after_sales where order_id = $1 and external_id = $2")
+                .bind(order_id)
+                .bind(external_id)
+                .fetch_optional(&mut *self.0)
+                .await
+                .map_err(db_err)?;
+        row.as_ref().map(|r| get(r, 0)).transpose()
+    }
+
+    async fn insert_after_sale(&mut self, row: &AfterSaleRow, at: i64) -> Result<i64> {
+        let out = sqlx::query(
+            "insert into after_sales (order_id, external_id, kind, status, reason, refund_minor, currency, replacement_order_id, created_at, updated_at, version) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) returning id",
+        )
+        .bind(row.order_id)
+        .bind(&row.external_id)
+        .bind(&row.kind)
+        .bind(&row.status)
+        .bind(&row.reason)
+        .bind(row.refund_minor)
+        .bind(&row.currency)
+        .bind(row.replacement_order_id)
+        .bind(at)
+        .bind(row.version)
+        .fetch_one(&mut *self.0)
+        .await
+        .map_err(db_err)?;
+        get(&out, 0)
+    }
+
+    async fn insert_after_sale_line(
+        &mut self,
+        after_sale_id: i64,
+        line_no: i64,
+        quantity: i64,
+        refund_minor: i64,
+    ) -> Result<()> {
+        sqlx::query("insert into after_sale_lines (after_sale_id, line_no, quantity, refund_minor) values ($1, $2, $3, $4)")
+            .bind(after_sale_id)
+            .bind(line_no)
+            .bind(quantity)
+            .bind(refund_minor)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn lock_after_sale(&mut self, id: i64) -> Result<Option<AfterSaleRow>> {
+        let sql = format!("select {AFTER_SALE_COLUMNS} from after_sales where id = $1 for update");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.as_ref()
+            .map(|r| {
+                Ok(AfterSaleRow {
+                    id: get(r, 0)?,
+                    order_id: get(r, 1)?,
+                    external_id: get(r, 2)?,
+                    kind: get(r, 3)?,
+                    status: get(r, 4)?,
+                    reason: get(r, 5)?,
+                    refund_minor: get(r, 6)?,
+                    currency: get(r, 7)?,
+                    replacement_order_id: get(r, 8)?,
+                    version: get(r, 9)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn after_sale_lines(&mut self, id: i64) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query("select line_no, quantity, refund_minor from after_sale_lines where after_sale_id = $1 order by line_no")
+            .bind(id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?)))
+            .collect()
+    }
+
+    async fn update_after_sale(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        status: &str,
+        replacement_order_id: Option<i64>,
+        at: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query("update after_sales set status = $3, replacement_order_id = $4, updated_at = $5, version = version + 1 where id = $1 and version = $2")
+            .bind(id)
+            .bind(expected_version)
+            .bind(status)
+            .bind(replacement_order_id)
+            .bind(at)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn after_sale_ids(&mut self, order_id: Option<i64>, open_only: bool) -> Result<Vec<i64>> {
+        let rows = sqlx::query("select id from after_sales where ($1::bigint is null or order_id = $1) and (not $2 or status in ('requested', 'approved', 'received')) order by id")
+            .bind(order_id)
+            .bind(open_only)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| get(r, 0)).collect()
+    }
+
+    async fn insert_money(
+        &mut self,
+        order_id: i64,
+        kind: &str,
+        amount_minor: i64,
+        currency: &str,
+        reference: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("insert into money_ledger (order_id, kind, amount_minor, currency, reference, at) values ($1, $2, $3, $4, $5, $6)")
+            .bind(order_id)
+            .bind(kind)
+            .bind(amount_minor)
+            .bind(currency)
+            .bind(reference)
+            .bind(at)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn money_rows(&mut self, order_id: i64) -> Result<Vec<app::MoneyEntry>> {
+        let rows = sqlx::query("select kind, amount_minor, currency, reference, at from money_ledger where order_id = $1 order by id")
+            .bind(order_id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let currency: String = get(r, 2)?;
+                let currency = domain::Currency::new(&currency)
+                    .map_err(|_| crate::rows::corrupt("currency", &currency))?;
+                Ok(app::MoneyEntry {
+                    kind: get(r, 0)?,
+                    amount: domain::Money::new(get(r, 1)?, currency),
+                    reference: get(r, 3)?,
+                    at: Timestamp::from_unix_millis(get(r, 4)?),
+                })
+            })
+            .collect()
+    }
+
     async fn insert_outbox(
         &mut self,
         topic: &str,
@@ -1737,11 +1968,12 @@ impl Store for PostgresStore {
         in_tx!(self, |tx| logic::load_shipment(&mut tx, id.0))
     }
 
-    async fn apply_shipment_event(
+    async fn apply_noted_shipment_event(
         &self,
         id: ShipmentId,
         expected_version: u64,
         event: &ShipmentEvent,
+        note: &str,
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Shipment> {
@@ -1750,9 +1982,71 @@ impl Store for PostgresStore {
             id,
             expected_version,
             event,
+            note,
             actor,
             at
         ))
+    }
+
+    async fn open_shipments(
+        &self,
+        warehouse: Option<&WarehouseCode>,
+        limit: u32,
+    ) -> Result<Vec<Shipment>> {
+        let warehouse = warehouse.map(|it| it.as_str());
+        in_tx!(self, |tx| fulfil::open_shipments(&mut tx, warehouse, limit))
+    }
+
+    async fn lapsed_claims(&self, now: Timestamp) -> Result<Vec<(ShipmentId, u64)>> {
+        let rows: Result<Vec<(i64, i64)>> = in_tx!(self, |tx| tx.lapsed_claims(now.unix_millis()));
+        let rows = rows?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, version)| (ShipmentId(id), version as u64))
+            .collect())
+    }
+
+    async fn create_after_sale(
+        &self,
+        case: &NewAfterSale,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<AfterSale> {
+        in_tx!(self, |tx| fulfil::create_after_sale(
+            &mut tx, case, actor, at
+        ))
+    }
+
+    async fn load_after_sale(&self, id: AfterSaleId) -> Result<AfterSale> {
+        in_tx!(self, |tx| fulfil::load_after_sale(&mut tx, id.0))
+    }
+
+    async fn after_sales(&self, order: Option<OrderId>, open_only: bool) -> Result<Vec<AfterSale>> {
+        in_tx!(self, |tx| fulfil::after_sales(&mut tx, order, open_only))
+    }
+
+    async fn apply_after_sale(
+        &self,
+        id: AfterSaleId,
+        expected_version: u64,
+        action: &AfterSaleAction,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<AfterSale> {
+        in_tx!(self, |tx| fulfil::apply_after_sale(
+            &mut tx,
+            id,
+            expected_version,
+            action,
+            note,
+            actor,
+            at
+        ))
+    }
+
+    async fn money_ledger(&self, order: OrderId) -> Result<Vec<MoneyEntry>> {
+        in_tx!(self, |tx| fulfil::money_ledger(&mut tx, order))
     }
 
     async fn enqueue_outbox(

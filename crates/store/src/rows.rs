@@ -637,3 +637,47 @@ pub(crate) fn sync_status(row: (i64, String, bool, String, i64)) -> Result<app::
         at: Timestamp::from_unix_millis(at),
     })
 }
+
+/// An `after_sales` row.
+#[derive(Clone, Debug)]
+pub(crate) struct AfterSaleRow {
+    pub(crate) id: i64,
+    pub(crate) order_id: i64,
+    pub(crate) external_id: String,
+    pub(crate) kind: String,
+    pub(crate) status: String,
+    pub(crate) reason: String,
+    pub(crate) refund_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) replacement_order_id: Option<i64>,
+    pub(crate) version: i64,
+}
+
+pub(crate) const AFTER_SALE_COLUMNS: &str = "id, order_id, external_id, kind, status, reason, refund_minor, currency, replacement_order_id, version";
+
+impl AfterSaleRow {
+    /// The case with its `(line_no, quantity, refund_minor)` lines.
+    pub(crate) fn into_after_sale(self, lines: Vec<(i64, i64, i64)>) -> Result<domain::AfterSale> {
+        let currency =
+            Currency::new(&self.currency).map_err(|_| corrupt("currency", &self.currency))?;
+        let lines = lines
+            .into_iter()
+            .map(|(line_no, quantity, refund)| {
+                crate::fulfil::after_sale_line(line_no, quantity, refund, &currency)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(domain::AfterSale {
+            id: domain::AfterSaleId(self.id),
+            order: domain::OrderId(self.order_id),
+            external_id: self.external_id,
+            kind: domain::AfterSaleKind::parse(&self.kind)
+                .ok_or_else(|| corrupt("after-sale kind", &self.kind))?,
+            status: domain::AfterSaleStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("after-sale status", &self.status))?,
+            reason: self.reason,
+            lines,
+            replacement: self.replacement_order_id.map(domain::OrderId),
+            version: self.version as u64,
+        })
+    }
+}

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use crate::fulfil;
+use app::{AfterSaleAction, MoneyEntry, NewAfterSale};
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
@@ -13,13 +15,15 @@ use domain::{
     ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StandardOrder,
     StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
+use domain::{AfterSale, AfterSaleId};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::logic;
 use crate::rows::{
-    LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS, OrderRow, REJECT_COLUMNS, RejectRow,
-    SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS, build_sku_map, corrupt, held_order, parse_status,
-    sku_key_parts, unknown_sku, unresolvable_reject,
+    AFTER_SALE_COLUMNS, AfterSaleRow, LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS,
+    OrderRow, REJECT_COLUMNS, RejectRow, SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS,
+    build_sku_map, corrupt, held_order, parse_status, sku_key_parts, unknown_sku,
+    unresolvable_reject,
 };
 use crate::tx::{HeldOrder, LineCounts, NewEvent, Tx, block_on};
 
@@ -47,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_sync",
         include_str!("../migrations/sqlite/0006_sync.sql"),
+    ),
+    (
+        "0007_fulfilment",
+        include_str!("../migrations/sqlite/0007_fulfilment.sql"),
     ),
 ];
 
@@ -963,6 +971,224 @@ impl Tx for SqliteTx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
     }
 
+    async fn open_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select distinct s.id from shipment_lines l join shipments s on s.id = l.shipment_id where l.order_id = ?1 and s.status not in ('shipped', 'delivered', 'voided') order by s.id")
+            .map_err(db_err)?;
+        let rows = stmt.query_map([order_id], |r| r.get(0)).map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn remove_shipment_line(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+        line_no: i64,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached("delete from shipment_lines where shipment_id = ?1 and order_id = ?2 and line_no = ?3")
+            .and_then(|mut stmt| stmt.execute([shipment_id, order_id, line_no]))
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_line_refund(&mut self, order_id: i64, line_no: i64, state: &str) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "update order_lines set refund_state = ?3 where order_id = ?1 and line_no = ?2",
+            )
+            .and_then(|mut stmt| stmt.execute(params![order_id, line_no, state]))
+            .map_err(db_err)?;
+        self.0
+            .prepare_cached("update orders set version = version + 1 where id = ?1")
+            .and_then(|mut stmt| stmt.execute([order_id]))
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn open_shipment_ids(&mut self, warehouse: Option<&str>, limit: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select id from shipments where status in ('allocated', 'released', 'claimed', 'picked', 'packed', 'intercepted') and (?1 is null or warehouse = ?1) order by id limit ?2")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![warehouse, limit], |r| r.get(0))
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn lapsed_claims(&mut self, now: i64) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select id, version from shipments where status in ('claimed', 'picked', 'packed') and lease_until <= ?1 order by id")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn find_after_sale(&mut self, order_id: i64, external_id: &str) -> Result<Option<i64>> {
+        self.0
+            .prepare_cached("select id from after_sales where order_id = ?1 and external_id = ?2")
+            .and_then(|mut stmt| {
+                stmt.query_row(params![order_id, external_id], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(db_err)
+    }
+
+    async fn insert_after_sale(&mut self, row: &AfterSaleRow, at: i64) -> Result<i64> {
+        self.0
+            .prepare_cached(
+                "insert into after_sales (order_id, external_id, kind, status, reason, refund_minor, currency, replacement_order_id, created_at, updated_at, version) \
+                 values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    row.order_id,
+                    row.external_id,
+                    row.kind,
+                    row.status,
+                    row.reason,
+                    row.refund_minor,
+                    row.currency,
+                    row.replacement_order_id,
+                    at,
+                    row.version
+                ])
+            })
+            .map_err(db_err)?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    async fn insert_after_sale_line(
+        &mut self,
+        after_sale_id: i64,
+        line_no: i64,
+        quantity: i64,
+        refund_minor: i64,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached("insert into after_sale_lines (after_sale_id, line_no, quantity, refund_minor) values (?1, ?2, ?3, ?4)")
+            .and_then(|mut stmt| stmt.execute([after_sale_id, line_no, quantity, refund_minor]))
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn lock_after_sale(&mut self, id: i64) -> Result<Option<AfterSaleRow>> {
+        let sql = format!("select {AFTER_SALE_COLUMNS} from after_sales where id = ?1");
+        self.0
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |r| {
+                    Ok(AfterSaleRow {
+                        id: r.get(0)?,
+                        order_id: r.get(1)?,
+                        external_id: r.get(2)?,
+                        kind: r.get(3)?,
+                        status: r.get(4)?,
+                        reason: r.get(5)?,
+                        refund_minor: r.get(6)?,
+                        currency: r.get(7)?,
+                        replacement_order_id: r.get(8)?,
+                        version: r.get(9)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(db_err)
+    }
+
+    async fn after_sale_lines(&mut self, id: i64) -> Result<Vec<(i64, i64, i64)>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select line_no, quantity, refund_minor from after_sale_lines where after_sale_id = ?1 order by line_no")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn update_after_sale(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        status: &str,
+        replacement_order_id: Option<i64>,
+        at: i64,
+    ) -> Result<bool> {
+        let n = self
+            .0
+            .prepare_cached("update after_sales set status = ?3, replacement_order_id = ?4, updated_at = ?5, version = version + 1 where id = ?1 and version = ?2")
+            .and_then(|mut stmt| {
+                stmt.execute(params![id, expected_version, status, replacement_order_id, at])
+            })
+            .map_err(db_err)?;
+        Ok(n == 1)
+    }
+
+    async fn after_sale_ids(&mut self, order_id: Option<i64>, open_only: bool) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select id from after_sales where (?1 is null or order_id = ?1) and (not ?2 or status in ('requested', 'approved', 'received')) order by id")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![order_id, open_only], |r| r.get(0))
+            .map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
+    async fn insert_money(
+        &mut self,
+        order_id: i64,
+        kind: &str,
+        amount_minor: i64,
+        currency: &str,
+        reference: &str,
+        at: i64,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached("insert into money_ledger (order_id, kind, amount_minor, currency, reference, at) values (?1, ?2, ?3, ?4, ?5, ?6)")
+            .and_then(|mut stmt| {
+                stmt.execute(params![order_id, kind, amount_minor, currency, reference, at])
+            })
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn money_rows(&mut self, order_id: i64) -> Result<Vec<app::MoneyEntry>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select kind, amount_minor, currency, reference, at from money_ledger where order_id = ?1 order by id")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([order_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .map_err(db_err)?;
+        rows.map(|row| {
+            let (kind, amount, currency, reference, at) = row.map_err(db_err)?;
+            let currency =
+                domain::Currency::new(&currency).map_err(|_| corrupt("currency", &currency))?;
+            Ok(app::MoneyEntry {
+                kind,
+                amount: domain::Money::new(amount, currency),
+                reference,
+                at: Timestamp::from_unix_millis(at),
+            })
+        })
+        .collect()
+    }
+
     async fn insert_outbox(
         &mut self,
         topic: &str,
@@ -1725,26 +1951,98 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn apply_shipment_event(
+    async fn apply_noted_shipment_event(
         &self,
         id: ShipmentId,
         expected_version: u64,
         event: &ShipmentEvent,
+        note: &str,
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Shipment> {
-        let (event, actor) = (event.clone(), actor.clone());
+        let (event, note, actor) = (event.clone(), note.to_owned(), actor.clone());
         self.transact(move |tx| {
             block_on(logic::apply_shipment_event(
                 tx,
                 id,
                 expected_version,
                 &event,
+                &note,
                 &actor,
                 at,
             ))
         })
         .await
+    }
+
+    async fn open_shipments(
+        &self,
+        warehouse: Option<&WarehouseCode>,
+        limit: u32,
+    ) -> Result<Vec<Shipment>> {
+        let warehouse = warehouse.map(|it| it.as_str().to_owned());
+        self.transact(move |tx| block_on(fulfil::open_shipments(tx, warehouse.as_deref(), limit)))
+            .await
+    }
+
+    async fn lapsed_claims(&self, now: Timestamp) -> Result<Vec<(ShipmentId, u64)>> {
+        let rows = self
+            .transact(move |tx| block_on(tx.lapsed_claims(now.unix_millis())))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, version)| (ShipmentId(id), version as u64))
+            .collect())
+    }
+
+    async fn create_after_sale(
+        &self,
+        case: &NewAfterSale,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<AfterSale> {
+        let (case, actor) = (case.clone(), actor.clone());
+        self.transact(move |tx| block_on(fulfil::create_after_sale(tx, &case, &actor, at)))
+            .await
+    }
+
+    async fn load_after_sale(&self, id: AfterSaleId) -> Result<AfterSale> {
+        self.transact(move |tx| block_on(fulfil::load_after_sale(tx, id.0)))
+            .await
+    }
+
+    async fn after_sales(&self, order: Option<OrderId>, open_only: bool) -> Result<Vec<AfterSale>> {
+        self.transact(move |tx| block_on(fulfil::after_sales(tx, order, open_only)))
+            .await
+    }
+
+    async fn apply_after_sale(
+        &self,
+        id: AfterSaleId,
+        expected_version: u64,
+        action: &AfterSaleAction,
+        note: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<AfterSale> {
+        let (action, note, actor) = (action.clone(), note.to_owned(), actor.clone());
+        self.transact(move |tx| {
+            block_on(fulfil::apply_after_sale(
+                tx,
+                id,
+                expected_version,
+                &action,
+                &note,
+                &actor,
+                at,
+            ))
+        })
+        .await
+    }
+
+    async fn money_ledger(&self, order: OrderId) -> Result<Vec<MoneyEntry>> {
+        self.transact(move |tx| block_on(fulfil::money_ledger(tx, order)))
+            .await
     }
 
     async fn enqueue_outbox(

@@ -9,7 +9,7 @@ use std::future::Future;
 use app::{RawDocument, Result};
 use domain::{Lifecycle, Revision, StockLevel, Timestamp};
 
-use crate::rows::{LineRow, OrderRow, ShipmentRow};
+use crate::rows::{AfterSaleRow, LineRow, OrderRow, ShipmentRow};
 
 /// What the ingest step needs to know about an order it already holds.
 #[derive(Clone, Debug)]
@@ -221,6 +221,58 @@ pub(crate) trait Tx {
         payload: &[u8],
         at: i64,
     ) -> Result<i64>;
+
+    // Fulfilment and after-sales.
+    /// The shipments holding lines of the order that are not shipped or voided: allocated, released,
+    /// claimed, picked, packed or intercepted.
+    async fn open_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>>;
+    /// Deletes one order line from a shipment.
+    async fn remove_shipment_line(
+        &mut self,
+        shipment_id: i64,
+        order_id: i64,
+        line_no: i64,
+    ) -> Result<()>;
+    /// Sets a line's refund state and bumps its order's version.
+    async fn set_line_refund(&mut self, order_id: i64, line_no: i64, state: &str) -> Result<()>;
+    /// Open shipments, oldest first: of one warehouse or of all.
+    async fn open_shipment_ids(&mut self, warehouse: Option<&str>, limit: i64) -> Result<Vec<i64>>;
+    /// `(id, version)` of claimed shipments whose lease ended at or before `now`.
+    async fn lapsed_claims(&mut self, now: i64) -> Result<Vec<(i64, i64)>>;
+    async fn find_after_sale(&mut self, order_id: i64, external_id: &str) -> Result<Option<i64>>;
+    async fn insert_after_sale(&mut self, row: &AfterSaleRow, at: i64) -> Result<i64>;
+    async fn insert_after_sale_line(
+        &mut self,
+        after_sale_id: i64,
+        line_no: i64,
+        quantity: i64,
+        refund_minor: i64,
+    ) -> Result<()>;
+    /// Locks the after-sale's row (PostgreSQL) and returns it.
+    async fn lock_after_sale(&mut self, id: i64) -> Result<Option<AfterSaleRow>>;
+    /// `(line_no, quantity, refund_minor)` of the after-sale's lines.
+    async fn after_sale_lines(&mut self, id: i64) -> Result<Vec<(i64, i64, i64)>>;
+    /// Moves the after-sale on if it is still at `expected_version`; returns whether it was.
+    async fn update_after_sale(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        status: &str,
+        replacement_order_id: Option<i64>,
+        at: i64,
+    ) -> Result<bool>;
+    /// Ids of the after-sales of one order or of all, only the open ones if asked, oldest first.
+    async fn after_sale_ids(&mut self, order_id: Option<i64>, open_only: bool) -> Result<Vec<i64>>;
+    async fn insert_money(
+        &mut self,
+        order_id: i64,
+        kind: &str,
+        amount_minor: i64,
+        currency: &str,
+        reference: &str,
+        at: i64,
+    ) -> Result<()>;
+    async fn money_rows(&mut self, order_id: i64) -> Result<Vec<app::MoneyEntry>>;
 }
 
 /// Drives a future that never waits (SQLite's) to completion on the current thread.

@@ -14,7 +14,10 @@ const NOW: Timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
 fn shipment(status: ShipmentStatus) -> Shipment {
     let claimed = matches!(
         status,
-        ShipmentStatus::Claimed | ShipmentStatus::Picked | ShipmentStatus::Packed
+        ShipmentStatus::Claimed
+            | ShipmentStatus::Picked
+            | ShipmentStatus::Packed
+            | ShipmentStatus::Intercepted
     );
     Shipment {
         id: ShipmentId(7),
@@ -63,6 +66,10 @@ fn sample_events() -> Vec<ShipmentEvent> {
         },
         ShipmentEvent::Deliver,
         ShipmentEvent::Void,
+        ShipmentEvent::Intercept,
+        ShipmentEvent::Resume {
+            holder: "packer-a".to_owned(),
+        },
     ]
 }
 
@@ -202,7 +209,7 @@ proptest! {
     }
 
     #[test]
-    fn refused_events_change_nothing(status in proptest::sample::select(ShipmentStatus::ALL.to_vec()), idx in 0usize..10, offset in -100_000i64..200_000) {
+    fn refused_events_change_nothing(status in proptest::sample::select(ShipmentStatus::ALL.to_vec()), idx in 0usize..12, offset in -100_000i64..200_000) {
         let before = shipment(status);
         let event = sample_events()[idx].clone();
         match before.apply(&event, NOW.plus_millis(offset)) {
@@ -210,4 +217,47 @@ proptest! {
             Err(_) => prop_assert_eq!(shipment(status), before),
         }
     }
+}
+
+#[test]
+fn an_intercepted_shipment_refuses_the_scan_until_resumed() {
+    let line = crate::shipment::ShipmentLine {
+        order: crate::ids::OrderId(1),
+        line_no: 1,
+        quantity: Quantity::new(1).unwrap(),
+    };
+    let mut packed = shipment(ShipmentStatus::Packed);
+    packed.lines = vec![line];
+    let (intercepted, _) = packed.apply(&ShipmentEvent::Intercept, NOW).unwrap();
+    let scan = ShipmentEvent::Ship {
+        holder: "packer-a".to_owned(),
+        scanned: "SH7".to_owned(),
+        tracking: TrackingNumber::parse("SF1400123456789").unwrap(),
+    };
+    assert_eq!(
+        intercepted.apply(&scan, NOW),
+        Err(ShipmentError::Intercepted {
+            shipment: ShipmentId(7)
+        })
+    );
+    let resume = |holder: &str| ShipmentEvent::Resume {
+        holder: holder.to_owned(),
+    };
+    assert!(matches!(
+        intercepted.apply(&resume("packer-b"), NOW),
+        Err(ShipmentError::ClaimedByOther { .. })
+    ));
+    let (resumed, effects) = intercepted.apply(&resume("packer-a"), NOW).unwrap();
+    assert_eq!(
+        (resumed.status, effects.len()),
+        (ShipmentStatus::Claimed, 0)
+    );
+    let (shipped, _) = resumed.apply(&scan, NOW).unwrap();
+    assert_eq!(shipped.status, ShipmentStatus::Shipped);
+
+    let mut emptied = intercepted.clone();
+    emptied.lines.clear();
+    let (voided, effects) = emptied.apply(&resume("packer-a"), NOW).unwrap();
+    assert_eq!(voided.status, ShipmentStatus::Voided);
+    assert_eq!(effects, vec![crate::shipment::ShipmentEffect::ReleaseStock]);
 }

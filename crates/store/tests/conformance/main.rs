@@ -3,6 +3,7 @@
 //! database of its own that is dropped afterwards.
 
 mod crash;
+mod fulfilment;
 mod routing;
 mod stories;
 
@@ -64,4 +65,11 @@ conformance!(
     sealed_secrets_are_kept_per_shop,
     after_sale_documents_are_kept_once_with_their_cursor,
     a_failing_shop_is_marked,
+    one_of_two_holders_claims_a_shipment,
+    a_lapsed_claim_is_released,
+    a_refund_intercepts_a_claimed_shipment,
+    a_scan_racing_a_refund_never_does_both,
+    a_platform_refund_intercepts_lines_being_packed,
+    a_return_restocks_or_writes_off_and_refunds,
+    a_resend_ships_through_a_replacement_order,
 );

@@ -1,5 +1,6 @@
 //! The stories every store must tell the same way.
 
+pub(crate) use crate::fulfilment::*;
 pub(crate) use crate::routing::*;
 
 use std::sync::Arc;
@@ -28,7 +29,7 @@ pub(crate) fn batch(shop: ShopId, items: Vec<IngestItem>, cursor: Option<&str>) 
     }
 }
 
-async fn shop(store: &Arc<dyn Store>) -> ShopId {
+pub(crate) async fn shop(store: &Arc<dyn Store>) -> ShopId {
     store
         .ensure_shop("tmall-main", ChannelKind::Tmall, "天猫旗舰店")
         .await
@@ -36,19 +37,19 @@ async fn shop(store: &Arc<dyn Store>) -> ShopId {
         .id
 }
 
-fn item(shop: ShopId, id: &str, revision: u32) -> IngestItem {
+pub(crate) fn item(shop: ShopId, id: &str, revision: u32) -> IngestItem {
     synthetic_item(42, shop, id, revision, T0)
 }
 
-fn q(n: u32) -> Quantity {
+pub(crate) fn q(n: u32) -> Quantity {
     Quantity::new(n).unwrap()
 }
 
-fn wh(code: &str) -> WarehouseCode {
+pub(crate) fn wh(code: &str) -> WarehouseCode {
     WarehouseCode::new(code).unwrap()
 }
 
-fn sku(code: &str) -> SkuCode {
+pub(crate) fn sku(code: &str) -> SkuCode {
     SkuCode::new(code).unwrap()
 }
 
@@ -283,7 +284,7 @@ pub(crate) async fn replaying_the_event_log_rebuilds_status(db: &TestDb) {
     assert!(log.iter().skip(1).all(|it| it.actor == "user:ops"));
 }
 
-async fn stocked(store: &Arc<dyn Store>, code: &str, units: u32) {
+pub(crate) async fn stocked(store: &Arc<dyn Store>, code: &str, units: u32) {
     let warehouse = Warehouse {
         code: wh("JX01"),
         name: "嘉兴仓".to_owned(),
@@ -457,7 +458,7 @@ pub(crate) async fn reservations_never_oversell(db: &TestDb) {
 }
 
 /// Ingests, stocks and allocates one order and plans all of it into one JX01 shipment.
-async fn planned_shipment(
+pub(crate) async fn planned_shipment(
     store: &Arc<dyn Store>,
     external_id: &str,
 ) -> (OrderId, domain::Shipment) {
@@ -496,7 +497,7 @@ async fn planned_shipment(
 }
 
 /// A planned shipment claimed by `packer-a`: the order id, the shipment as planned and as claimed.
-async fn claimed_shipment(
+pub(crate) async fn claimed_shipment(
     store: &Arc<dyn Store>,
     external_id: &str,
 ) -> (OrderId, domain::Shipment, domain::Shipment) {
@@ -515,14 +516,14 @@ async fn claimed_shipment(
     (id, shipment, claimed)
 }
 
-fn claim(holder: &str) -> ShipmentEvent {
+pub(crate) fn claim(holder: &str) -> ShipmentEvent {
     ShipmentEvent::Claim {
         holder: holder.to_owned(),
         until: T0.plus_millis(600_000),
     }
 }
 
-fn ship(holder: &str, shipment: &domain::Shipment) -> ShipmentEvent {
+pub(crate) fn ship(holder: &str, shipment: &domain::Shipment) -> ShipmentEvent {
     ShipmentEvent::Ship {
         holder: holder.to_owned(),
         scanned: shipment.barcode(),
