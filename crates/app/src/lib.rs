@@ -7,6 +7,7 @@
 mod channel;
 mod clock;
 mod error;
+mod fulfil;
 mod route;
 mod screen;
 mod store;
@@ -18,6 +19,9 @@ pub use crate::channel::{
 };
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
+pub use crate::fulfil::{
+    Lease, ScanOutcome, Station, claim_batch, expire_lapsed_claims, parse_shipment_barcode,
+};
 pub use crate::route::{
     ChangedDecision, ReplayReport, RouteReport, Router, catalog_of, replay, route_pending,
 };

@@ -847,6 +847,17 @@ pub(crate) async fn apply_shipment_event<T: Tx>(
         )));
     }
     let (next, effects) = shipment.apply(event, at)?;
+    if let ShipmentEvent::Ship { tracking, .. } = event
+        && let Some(other) = tx.shipment_with_tracking(tracking.as_str()).await?
+    {
+        return Err(Error::invalid(
+            "tracking",
+            format!(
+                "tracking number {} is already on shipment SH{other}; scan the label of this parcel",
+                tracking.as_str()
+            ),
+        ));
+    }
     let reference = format!("shipment:{id}");
     for effect in &effects {
         match effect {

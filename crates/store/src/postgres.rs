@@ -1083,6 +1083,15 @@ impl Tx for PgTx {
         rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
     }
 
+    async fn shipment_with_tracking(&mut self, tracking: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("select id from shipments where tracking_no = $1 limit 1")
+            .bind(tracking)
+            .fetch_optional(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(|r| get(r, 0)).transpose()
+    }
+
     async fn find_after_sale(&mut self, order_id: i64, external_id: &str) -> Result<Option<i64>> {
         let row =
             sqlx::query("select id from after_sales where order_id = $1 and external_id = $2")

@@ -1029,6 +1029,13 @@ impl Tx for SqliteTx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
     }
 
+    async fn shipment_with_tracking(&mut self, tracking: &str) -> Result<Option<i64>> {
+        self.0
+            .prepare_cached("select id from shipments where tracking_no = ?1 limit 1")
+            .and_then(|mut stmt| stmt.query_row([tracking], |r| r.get(0)).optional())
+            .map_err(db_err)
+    }
+
     async fn find_after_sale(&mut self, order_id: i64, external_id: &str) -> Result<Option<i64>> {
         self.0
             .prepare_cached("select id from after_sales where order_id = ?1 and external_id = ?2")

@@ -239,6 +239,8 @@ pub(crate) trait Tx {
     async fn open_shipment_ids(&mut self, warehouse: Option<&str>, limit: i64) -> Result<Vec<i64>>;
     /// `(id, version)` of claimed shipments whose lease ended at or before `now`.
     async fn lapsed_claims(&mut self, now: i64) -> Result<Vec<(i64, i64)>>;
+    /// The shipment already carrying this tracking number, if any.
+    async fn shipment_with_tracking(&mut self, tracking: &str) -> Result<Option<i64>>;
     async fn find_after_sale(&mut self, order_id: i64, external_id: &str) -> Result<Option<i64>>;
     async fn insert_after_sale(&mut self, row: &AfterSaleRow, at: i64) -> Result<i64>;
     async fn insert_after_sale_line(

@@ -44,3 +44,6 @@ create index money_ledger_order on money_ledger (order_id, id);
 
 -- Open shipments per warehouse, for the station's list and the lapsed-claim sweep.
 create index shipments_open on shipments (status, warehouse, id);
+
+-- A tracking number is printed on one parcel: the ship scan looks it up to refuse a repeat.
+create index shipments_tracking on shipments (tracking_no) where tracking_no is not null;

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use app::{AfterSaleAction, Error, NewAfterSale, Store};
+use app::{
+    AfterSaleAction, Error, Lease, NewAfterSale, ScanOutcome, Station, Store, claim_batch,
+    expire_lapsed_claims,
+};
 use domain::{
     Actor, AfterSale, AfterSaleKind, AfterSaleLine, AfterSaleStatus, Money, OrderId, OrderStatus,
     RefundState, ShipmentError, ShipmentEvent, ShipmentStatus,
@@ -516,4 +519,143 @@ pub(crate) async fn a_resend_ships_through_a_replacement_order(db: &TestDb) {
     let open = store.after_sales(Some(id), true).await.unwrap();
     assert!(open.is_empty(), "{open:?}");
     assert_eq!(store.after_sales(Some(id), false).await.unwrap().len(), 1);
+}
+
+pub(crate) async fn a_station_ships_by_scans_and_refuses_wrong_ones(db: &TestDb) {
+    let store = db.open().await;
+    let (_, planned) = crate::stories::planned_shipment(&store, "STATION-1").await;
+    let (_, other) = crate::stories::planned_shipment(&store, "STATION-2").await;
+    let mut station = Station::new("jx-station-1", Lease::minutes(10));
+    let mut rival = Station::new("jx-station-2", Lease::minutes(10));
+    let actor = packer();
+    let refused = |outcome: ScanOutcome| match outcome {
+        ScanOutcome::Refused(message) => message,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // A tracking number before any parcel is open.
+    let message = refused(
+        station
+            .scan(&*store, "SF1400123456789", &actor, T0)
+            .await
+            .unwrap(),
+    );
+    assert!(message.contains("scan the shipment's barcode"), "{message}");
+
+    // The barcode opens (claims) the parcel; a rival station then sees it held.
+    let opened = station
+        .scan(&*store, &planned.barcode(), &actor, T0)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&opened, ScanOutcome::Opened(it) if it.holder.as_deref() == Some("jx-station-1"))
+    );
+    let message = refused(
+        rival
+            .scan(&*store, &planned.barcode(), &actor, T0)
+            .await
+            .unwrap(),
+    );
+    assert!(message.contains("jx-station-1"), "{message}");
+
+    // A number that cannot be SF's is refused and changes nothing.
+    let before = store.load_shipment(planned.id).await.unwrap();
+    let message = refused(
+        station
+            .scan(&*store, "YT1234567890123", &actor, T0)
+            .await
+            .unwrap(),
+    );
+    assert!(message.contains("SF"), "{message}");
+    assert_eq!(store.load_shipment(planned.id).await.unwrap(), before);
+
+    let shipped = station
+        .scan(&*store, "SF1400123456789", &actor, T0)
+        .await
+        .unwrap();
+    let ScanOutcome::Shipped(shipped) = shipped else {
+        panic!("{shipped:?}")
+    };
+    assert_eq!(shipped.status, ShipmentStatus::Shipped);
+
+    // Scanning it again, or putting its tracking number on another parcel, is refused.
+    let message = refused(
+        station
+            .scan(&*store, &planned.barcode(), &actor, T0)
+            .await
+            .unwrap(),
+    );
+    assert!(message.contains("already shipped"), "{message}");
+    station
+        .scan(&*store, &other.barcode(), &actor, T0)
+        .await
+        .unwrap();
+    let before = store.load_shipment(other.id).await.unwrap();
+    let message = refused(
+        station
+            .scan(&*store, "SF1400123456789", &actor, T0)
+            .await
+            .unwrap(),
+    );
+    assert!(message.contains(&planned.barcode()), "{message}");
+    assert_eq!(store.load_shipment(other.id).await.unwrap(), before);
+    let message = refused(station.scan(&*store, "SH999999", &actor, T0).await.unwrap());
+    assert!(message.contains("no shipment"), "{message}");
+}
+
+pub(crate) async fn a_batch_claim_skips_what_others_hold_and_lapsed_claims_expire(db: &TestDb) {
+    let store = db.open().await;
+    let (_, first) = crate::stories::planned_shipment(&store, "BATCH-1").await;
+    let (_, second) = crate::stories::planned_shipment(&store, "BATCH-2").await;
+    let (_, third) = crate::stories::planned_shipment(&store, "BATCH-3").await;
+    // Another station holds the second one already.
+    store
+        .apply_shipment_event(
+            second.id,
+            second.version,
+            &claim("gz-station-1"),
+            &packer(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let lease = Lease::minutes(5);
+    let batch = claim_batch(
+        &*store,
+        &wh("JX01"),
+        "jx-station-1",
+        5,
+        lease,
+        &packer(),
+        T0,
+    )
+    .await
+    .unwrap();
+    let ids: Vec<_> = batch.iter().map(|it| it.id).collect();
+    assert_eq!(ids, vec![first.id, third.id]);
+
+    // Nothing lapsed yet; after five minutes the batch's leases have, the other station's has not.
+    assert_eq!(expire_lapsed_claims(&*store, T0).await.unwrap(), 0);
+    let later = T0.plus_millis(lease.millis);
+    assert_eq!(expire_lapsed_claims(&*store, later).await.unwrap(), 2);
+    for id in ids {
+        let it = store.load_shipment(id).await.unwrap();
+        assert_eq!(it.status, ShipmentStatus::Released);
+        assert_eq!(it.holder, None);
+    }
+    // Released shipments are claimable again.
+    let again = claim_batch(
+        &*store,
+        &wh("JX01"),
+        "jx-station-3",
+        1,
+        lease,
+        &packer(),
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again[0].id, first.id);
+    let held = store.load_shipment(second.id).await.unwrap();
+    assert_eq!(held.holder.as_deref(), Some("gz-station-1"));
 }

@@ -35,6 +35,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    a_station_ships_by_scans_and_refuses_wrong_ones,
+    a_batch_claim_skips_what_others_hold_and_lapsed_claims_expire,
     ingest_is_idempotent_and_never_goes_back,
     repeats_within_a_batch,
     unknown_skus_hold_and_release,
