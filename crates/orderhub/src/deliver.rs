@@ -145,6 +145,11 @@ async fn confirm(
     let mut channels: Option<HashMap<ShopId, ChannelKind>> = None;
     for id in orders {
         let order = store.load_order(id).await.map_err(|e| e.to_string())?;
+        // A replacement (exchange, resend) is our order, not the platform's: the platform's order
+        // was confirmed when its first parcel left, and it has no order under the replacement's id.
+        if order.data.flags.replacement {
+            continue;
+        }
         let Some(connector) = connectors.get(&order.data.shop) else {
             continue;
         };

@@ -3,6 +3,7 @@
 
 mod address;
 mod address_bench;
+mod after_sales;
 mod bench;
 mod config;
 mod deliver;
@@ -15,6 +16,7 @@ mod remap;
 mod route_bench;
 mod routing;
 mod secrets;
+mod shipments;
 mod simulate;
 mod skus;
 mod stock;
@@ -158,6 +160,16 @@ enum Command {
     Stock {
         #[command(subcommand)]
         command: stock::StockCommand,
+    },
+    /// Warehouse work: open shipments, claims, the lapsed-claim sweep and the packing station.
+    Shipments {
+        #[command(subcommand)]
+        command: shipments::ShipmentsCommand,
+    },
+    /// After-sales: refunds, returns, exchanges and resends, and an order's money.
+    AfterSales {
+        #[command(subcommand)]
+        command: after_sales::AfterSalesCommand,
     },
     /// The review queue: orders on hold, and releasing them with a note.
     Review {
@@ -315,6 +327,20 @@ fn run() -> anyhow::Result<()> {
                 let store = open_store(&config).await?;
                 config.apply(store.as_ref()).await?;
                 stock::run(store.as_ref(), command, now()).await
+            })
+        }
+        Command::Shipments { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                shipments::run(store.as_ref(), command, now).await
+            })
+        }
+        Command::AfterSales { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                after_sales::run(store.as_ref(), command, now()).await
             })
         }
         Command::Review { command } => {
