@@ -3,7 +3,7 @@
 //! loop (`sync.rs`) is written once over this trait. Connectors never read the clock: the caller
 //! passes the time where a platform needs it.
 
-use domain::{ChannelKind, StandardOrder, Timestamp};
+use domain::{AfterSaleKind, ChannelKind, StandardOrder, Timestamp};
 
 /// A span of platform modification times, `from` inclusive, `to` exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +105,41 @@ pub struct AfterSaleDocument {
     /// The document's shape, e.g. `taobao.refund`.
     pub format: String,
     pub raw: Vec<u8>,
+    /// What the connector's mapping made of it, or why it could not.
+    pub case: Result<PlatformAfterSale, MapFailure>,
+}
+
+/// An after-sale as the platform states it, in our words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformAfterSale {
+    pub kind: AfterSaleKind,
+    pub stage: PlatformStage,
+    pub reason: String,
+    pub lines: Vec<PlatformAfterSaleLine>,
+}
+
+/// One order line in a platform's after-sale.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformAfterSaleLine {
+    /// The platform's id of the order line (`platform_line_id` of our line).
+    pub line_id: String,
+    /// Pieces concerned; `None` when the platform means the whole line.
+    pub quantity: Option<u32>,
+    /// What the platform pays back for it, in minor units of the order's currency.
+    pub refund_minor: i64,
+}
+
+/// How far the platform has taken an after-sale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlatformStage {
+    /// The buyer asked; the seller has not answered.
+    Requested,
+    /// The seller agreed (for a return: the buyer sends the goods back).
+    Agreed,
+    /// The money went back to the buyer.
+    Refunded,
+    /// Withdrawn by the buyer or refused and closed.
+    Closed,
 }
 
 /// One page of after-sales and where the next starts.

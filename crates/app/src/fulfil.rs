@@ -6,11 +6,13 @@
 //! number. A refused scan changes nothing and says why.
 
 use domain::{
-    Actor, Shipment, ShipmentError, ShipmentEvent, ShipmentId, ShipmentStatus, Timestamp,
-    TrackingNumber, WarehouseCode,
+    Actor, AfterSale, AfterSaleLine, Money, Order, Quantity, Shipment, ShipmentError,
+    ShipmentEvent, ShipmentId, ShipmentStatus, Timestamp, TrackingNumber, WarehouseCode,
 };
 
-use crate::{Error, Result, Store};
+use crate::{
+    AfterSaleAction, Error, NewAfterSale, PlatformAfterSale, PlatformStage, Result, Store,
+};
 
 /// How long a claim holds without being renewed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +92,76 @@ pub async fn expire_lapsed_claims(store: &dyn Store, now: Timestamp) -> Result<u
         }
     }
     Ok(expired)
+}
+
+/// Keeps a platform's after-sale as our case (once, by its platform id) and takes our case as far as
+/// the platform has gone: agreed → approved, refunded → approved and paid back (a return waits for
+/// our receipt scan before its refund), closed while still requested → rejected. Each step is the
+/// same action a person would take, attributed to the platform.
+pub async fn record_platform_after_sale(
+    store: &dyn Store,
+    order: &Order,
+    external_id: &str,
+    case: &PlatformAfterSale,
+    now: Timestamp,
+) -> Result<AfterSale> {
+    let mut lines = Vec::new();
+    for platform in &case.lines {
+        let Some(line) = order
+            .data
+            .lines
+            .iter()
+            .find(|it| it.platform_line_id == platform.line_id)
+        else {
+            return Err(Error::invalid(
+                "after_sale.lines",
+                format!(
+                    "order {} has no line {:?}",
+                    order.data.external_id.as_str(),
+                    platform.line_id
+                ),
+            ));
+        };
+        let pieces = platform.quantity.unwrap_or(line.quantity.get());
+        let quantity = Quantity::new(pieces.min(line.quantity.get()))
+            .map_err(|_| Error::invalid("after_sale.lines", "a line of no pieces"))?;
+        lines.push(AfterSaleLine {
+            line_no: line.line_no,
+            quantity,
+            refund: Money::new(platform.refund_minor, order.data.currency),
+        });
+    }
+    let actor = Actor::Platform(order.data.shop.to_string());
+    let new = NewAfterSale {
+        order: order.id,
+        external_id: external_id.to_owned(),
+        kind: case.kind,
+        reason: case.reason.clone(),
+        lines,
+    };
+    let mut ours = store.create_after_sale(&new, &actor, now).await?;
+    let wanted: &[AfterSaleAction] = match case.stage {
+        PlatformStage::Requested => &[],
+        PlatformStage::Agreed => &[AfterSaleAction::Approve],
+        PlatformStage::Refunded => &[AfterSaleAction::Approve, AfterSaleAction::Refund],
+        PlatformStage::Closed => &[AfterSaleAction::Reject],
+    };
+    for action in wanted {
+        if AfterSale::next_status(ours.kind, ours.status, action.event()).is_err() {
+            continue;
+        }
+        ours = store
+            .apply_after_sale(
+                ours.id,
+                ours.version,
+                action,
+                "as the platform says",
+                &actor,
+                now,
+            )
+            .await?;
+    }
+    Ok(ours)
 }
 
 /// Somebody else moved the shipment first: not this caller's failure.

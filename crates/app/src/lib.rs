@@ -15,12 +15,14 @@ mod sync;
 
 pub use crate::channel::{
     AfterSaleDocument, AfterSalePage, ChannelError, Connector, Fetched, ListedStock, MapFailure,
-    OrderPage, PageToken, PushMessage, ShipmentConfirmation, SyncLimits, Window,
+    OrderPage, PageToken, PlatformAfterSale, PlatformAfterSaleLine, PlatformStage, PushMessage,
+    ShipmentConfirmation, SyncLimits, Window,
 };
 pub use crate::clock::{Clock, ManualClock};
 pub use crate::error::{Error, Result};
 pub use crate::fulfil::{
     Lease, ScanOutcome, Station, claim_batch, expire_lapsed_claims, parse_shipment_barcode,
+    record_platform_after_sale,
 };
 pub use crate::route::{
     ChangedDecision, ReplayReport, RouteReport, Router, catalog_of, replay, route_pending,

@@ -229,9 +229,39 @@ async fn store_page(
     Ok(())
 }
 
+/// Keeps one platform after-sale as our case; what the case cannot be made of is returned to be
+/// kept as a reject (storage failures stay errors).
+async fn record_case(
+    store: &dyn Store,
+    shop: &Shop,
+    id: &str,
+    order_id: &str,
+    case: &crate::PlatformAfterSale,
+    now: Timestamp,
+) -> Result<Option<crate::MapFailure>, SyncError> {
+    let order = match domain::ExternalId::new(order_id) {
+        Ok(external) => store.find_order(shop.id, &external).await?,
+        Err(_) => None,
+    };
+    let Some(order) = order else {
+        return Ok(Some(crate::MapFailure {
+            field: "after_sale.order_id".to_owned(),
+            reason: format!("order {order_id:?} is not kept (yet): the after-sale waits for it"),
+        }));
+    };
+    match crate::record_platform_after_sale(store, &order, id, case, now).await {
+        Ok(_) => Ok(None),
+        Err(Error::Storage(text)) => Err(SyncError::Store(Error::Storage(text))),
+        Err(other) => Ok(Some(crate::MapFailure {
+            field: "after_sale".to_owned(),
+            reason: other.to_string(),
+        })),
+    }
+}
+
 /// One run of `shop`'s after-sales stream (refunds, returns) up to `now − lag`: every document is
 /// kept once, with the stream's own watermark, and each order an after-sale concerns is fetched again
-/// so that its lines' refund states are current.
+/// so that its lines' refund states are current; then each after-sale becomes (or moves) our case.
 #[allow(clippy::too_many_arguments)]
 pub async fn sync_after_sales(
     store: &dyn Store,
@@ -274,6 +304,7 @@ pub async fn sync_after_sales(
             report.fetched += listed.items.len() as u32;
             let mut documents = Vec::new();
             let mut orders = std::collections::BTreeSet::new();
+            let mut cases = Vec::new();
             for item in listed.items {
                 let Ok(id) = domain::ExternalId::new(item.id.as_str()) else {
                     report.rejected += 1;
@@ -291,7 +322,14 @@ pub async fn sync_after_sales(
                         .await?;
                     continue;
                 };
-                orders.insert(item.order_id);
+                orders.insert(item.order_id.clone());
+                cases.push((
+                    item.id.clone(),
+                    item.order_id,
+                    item.format.clone(),
+                    item.case,
+                    item.raw.clone(),
+                ));
                 documents.push(RawDocument {
                     shop: shop.id,
                     external_id: id,
@@ -314,6 +352,27 @@ pub async fn sync_after_sales(
             for order in orders.iter().filter(|it| !it.is_empty()) {
                 let fetched = fetch_and_store(store, connector, shop, order, now).await?;
                 report.changed.extend(fetched.changed);
+            }
+            for (id, order_id, format, case, raw) in cases {
+                let refused = match case {
+                    Ok(case) => record_case(store, shop, &id, &order_id, &case, now).await?,
+                    Err(failure) => Some(failure),
+                };
+                if let Some(failure) = refused {
+                    report.rejected += 1;
+                    store
+                        .record_rejects(&[NewReject {
+                            shop: shop.id,
+                            source: format!("api:{}", shop.channel.as_str()),
+                            external_ref: id,
+                            format,
+                            raw,
+                            field: failure.field,
+                            reason: failure.reason,
+                            at: now,
+                        }])
+                        .await?;
+                }
             }
             if last {
                 report.watermark = Some(window.to);

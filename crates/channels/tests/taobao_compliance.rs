@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use app::{Clock, Connector, ListedStock, ManualClock};
 use channels::taobao::{SignMethod, TaobaoConfig, TaobaoConnector, trade_mapping};
-use domain::{ChannelKind, Shop, ShopId, StandardOrder, Timestamp};
+use domain::{AfterSaleKind, AfterSaleStatus, ChannelKind, Shop, ShopId, StandardOrder, Timestamp};
 use simulators::taobao::{
-    App, Config, Grant, Outage, RateLimit, ServeConfig, ServerHandle, ShopConfig, Simulator,
-    TradeStatus, Traffic,
+    App, Config, Grant, Outage, RateLimit, RefundStatus, ServeConfig, ServerHandle, ShopConfig,
+    Simulator, TradeStatus, Traffic,
 };
 
 use crate::compliance::{HOUR, Platform};
@@ -248,6 +248,44 @@ async fn after_sales_are_kept_once_and_their_orders_refreshed() {
             "order {tid} shows its refund"
         );
     }
+    // Each refund is one of our after-sales, as far along as the platform took it.
+    let expected: Vec<(String, AfterSaleKind, AfterSaleStatus)> = {
+        let simulation = platform.simulator.lock();
+        simulation.shops()[0]
+            .refunds()
+            .iter()
+            .filter(|it| it.modified < horizon)
+            .map(|it| {
+                let kind = match it.has_good_return {
+                    true => AfterSaleKind::ReturnAndRefund,
+                    false => AfterSaleKind::RefundOnly,
+                };
+                let status = match (it.status, it.has_good_return) {
+                    (RefundStatus::Closed, _) => AfterSaleStatus::Rejected,
+                    // A return's refund waits for our receipt scan of the parcel.
+                    (RefundStatus::Success, true) => AfterSaleStatus::Approved,
+                    (RefundStatus::Success, false) => AfterSaleStatus::Refunded,
+                    (RefundStatus::WaitSellerAgree | RefundStatus::NoRefund, _) => {
+                        AfterSaleStatus::Requested
+                    }
+                };
+                (it.refund_id.to_string(), kind, status)
+            })
+            .collect()
+    };
+    assert_eq!(sync.rejected, 0, "{sync:?}");
+    let mut ours: Vec<(String, AfterSaleKind, AfterSaleStatus)> = store
+        .after_sales(None, false)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|it| (it.external_id, it.kind, it.status))
+        .collect();
+    ours.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut expected = expected;
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(ours, expected);
+
     clock.advance_millis(60_000);
     let again = app::sync_after_sales(
         store.as_ref(),
@@ -264,6 +302,11 @@ async fn after_sales_are_kept_once_and_their_orders_refreshed() {
     assert_eq!(
         again.inserted, 0,
         "overlapping windows keep nothing twice: {again:?}"
+    );
+    assert_eq!(
+        store.after_sales(None, false).await.unwrap().len(),
+        expected.len(),
+        "an after-sale listed again is the same case"
     );
     platform.stop().await;
 }

@@ -11,7 +11,7 @@ use domain::{ChannelKind, ShopId, Timestamp};
 use mapping::OrderMapping;
 
 use crate::taobao::config::TaobaoConfig;
-use crate::taobao::mapping::{fetched, trade_mapping};
+use crate::taobao::mapping::{REFUND_FORMAT, after_sale, fetched, trade_mapping};
 use crate::taobao::sign;
 use crate::taobao::wire::{
     accepted, company_code, fullinfo, increment, refreshed_session, refunds, session_expired,
@@ -276,8 +276,9 @@ reason,desc,created,modified,order_status,refund_phase,dispute_type"
                 AfterSaleDocument {
                     id: text("refund_id"),
                     order_id: text("tid"),
-                    format: "taobao.refund".to_owned(),
+                    format: REFUND_FORMAT.to_owned(),
                     raw: raw.get().as_bytes().to_vec(),
+                    case: after_sale(raw.get().as_bytes()),
                 }
             })
             .collect();

@@ -12,6 +12,6 @@ mod wire;
 
 pub use self::client::{FIELDS, TaobaoConnector};
 pub use self::config::{GATEWAY, TaobaoConfig};
-pub use self::mapping::{FORMAT, fetched, trade_mapping};
+pub use self::mapping::{FORMAT, REFUND_FORMAT, after_sale, fetched, trade_mapping};
 pub use self::signer::{SignMethod, concat_params, sign};
 pub use self::wire::{ErrorBody, classify, company_code, top_time};
