@@ -4,6 +4,7 @@
 //! Nothing here does IO, reads the clock or the environment, or knows a wire format: time arrives as a
 //! [`Timestamp`] argument, and each boundary (store, channels, HTTP) writes its own conversions.
 
+mod access;
 mod after_sale;
 mod carrier;
 mod event;
@@ -18,6 +19,7 @@ mod sku;
 mod stock;
 mod time;
 
+pub use crate::access::{Permission, Principal, Role, mask_phone};
 pub use crate::after_sale::{
     AfterSale, AfterSaleError, AfterSaleEvent, AfterSaleKind, AfterSaleLine, AfterSaleStatus,
 };
