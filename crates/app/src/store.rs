@@ -3,9 +3,9 @@
 
 use domain::{
     Actor, AfterSale, AfterSaleEvent, AfterSaleId, AfterSaleKind, AfterSaleLine, ExternalId,
-    IngestDecision, Money, Order, OrderEvent, OrderId, OrderStatus, Quantity, Shipment,
-    ShipmentEvent, ShipmentId, ShipmentLine, Shop, ShopId, SkuCode, StandardOrder, StockLevel,
-    Timestamp, Warehouse, WarehouseCode,
+    IngestDecision, Money, Order, OrderEvent, OrderId, OrderStatus, Permission, Quantity, Role,
+    Shipment, ShipmentEvent, ShipmentId, ShipmentLine, Shop, ShopId, SkuCode, StandardOrder,
+    StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
 
 use crate::error::Result;
@@ -48,6 +48,41 @@ impl Stream {
             .into_iter()
             .find(|it| it.as_str() == text)
     }
+}
+
+/// A person who signs in. The password is kept only as its PHC-string hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    /// A warehouse user's warehouses.
+    pub warehouses: Vec<WarehouseCode>,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// A user to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUser {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub warehouses: Vec<WarehouseCode>,
+    pub password_hash: String,
+}
+
+/// An API token as kept: never the token itself, only its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user: i64,
+    pub name: String,
+    /// What the token is narrowed to; empty: everything its user's role grants.
+    pub scopes: Vec<Permission>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// How a shop's stream last went.
@@ -619,6 +654,36 @@ pub trait Store: Send + Sync {
     async fn secret(&self, shop: ShopId, name: &str) -> Result<Option<Vec<u8>>>;
     /// The names of a shop's kept credentials and when each was last set.
     async fn secret_names(&self, shop: ShopId) -> Result<Vec<(String, Timestamp)>>;
+
+    /// Creates a user; a login already taken is a conflict.
+    async fn create_user(&self, user: &NewUser, at: Timestamp) -> Result<User>;
+    async fn user(&self, login: &str) -> Result<Option<User>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    /// Starts a browser session under the hash of its key.
+    async fn create_session(
+        &self,
+        user: i64,
+        key_hash: &str,
+        csrf: &str,
+        expires: Timestamp,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// The user and CSRF token of a session that has not expired, of a user not disabled.
+    async fn session(&self, key_hash: &str, now: Timestamp) -> Result<Option<(User, String)>>;
+    async fn end_session(&self, key_hash: &str) -> Result<()>;
+    async fn create_token(
+        &self,
+        user: i64,
+        name: &str,
+        token_hash: &str,
+        scopes: &[Permission],
+        at: Timestamp,
+    ) -> Result<ApiToken>;
+    /// The user and token of a token hash that is not revoked, of a user not disabled.
+    async fn token(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>>;
+    async fn tokens(&self, user: i64) -> Result<Vec<ApiToken>>;
+    /// Revokes a token of `user`; one that is not theirs is not found.
+    async fn revoke_token(&self, user: i64, id: i64, at: Timestamp) -> Result<()>;
 
     /// Keeps documents of a stream that are not orders (after-sales) with the stream's cursor, in one
     /// transaction; documents kept before with the same content are kept once.

@@ -2,7 +2,7 @@
 //! (`for update`), conditional updates and `for update skip locked` for work queues.
 
 use crate::fulfil;
-use app::{AfterSaleAction, MoneyEntry, NewAfterSale};
+use app::{AfterSaleAction, ApiToken, MoneyEntry, NewAfterSale, NewUser, User};
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
@@ -13,11 +13,12 @@ use domain::{
     ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StandardOrder,
     StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
-use domain::{AfterSale, AfterSaleId};
+use domain::{AfterSale, AfterSaleId, Permission};
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Postgres, Row};
 
 use crate::logic;
+use crate::rows;
 use crate::rows::{
     AFTER_SALE_COLUMNS, AfterSaleRow, LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS,
     OrderRow, REJECT_COLUMNS, RejectRow, SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS,
@@ -54,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_fulfilment",
         include_str!("../migrations/postgres/0007_fulfilment.sql"),
+    ),
+    (
+        "0008_access",
+        include_str!("../migrations/postgres/0008_access.sql"),
     ),
 ];
 
@@ -2247,6 +2252,200 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn create_user(&self, user: &NewUser, at: Timestamp) -> Result<User> {
+        let row = sqlx::query(
+            "insert into users (login, name, role, warehouses, password_hash, disabled, created_at) \
+             values ($1, $2, $3, $4, $5, false, $6) returning id",
+        )
+        .bind(&user.login)
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(rows::warehouses_text(&user.warehouses))
+        .bind(&user.password_hash)
+        .bind(at.unix_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|err| match db_err(err) {
+            Error::Conflict(_) => Error::Conflict(format!("login {:?} is taken", user.login)),
+            other => other,
+        })?;
+        Ok(User {
+            id: get(&row, 0)?,
+            login: user.login.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            warehouses: user.warehouses.clone(),
+            password_hash: user.password_hash.clone(),
+            disabled: false,
+        })
+    }
+
+    async fn user(&self, login: &str) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("{USER_COLUMNS} where login = $1"))
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("{USER_COLUMNS} order by login"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn create_session(
+        &self,
+        user: i64,
+        key_hash: &str,
+        csrf: &str,
+        expires: Timestamp,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "insert into sessions (key_hash, user_id, csrf, expires_at, created_at) values ($1, $2, $3, $4, $5)",
+        )
+        .bind(key_hash)
+        .bind(user)
+        .bind(csrf)
+        .bind(expires.unix_millis())
+        .bind(at.unix_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        // Sessions that ended are forgotten as new ones start.
+        sqlx::query("delete from sessions where expires_at <= $1")
+            .bind(at.unix_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, key_hash: &str, now: Timestamp) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(
+            "select u.id, u.login, u.name, u.role, u.warehouses, u.password_hash, u.disabled, s.csrf \
+             from sessions s join users u on u.id = s.user_id \
+             where s.key_hash = $1 and s.expires_at > $2 and not u.disabled",
+        )
+        .bind(key_hash)
+        .bind(now.unix_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        match row {
+            Some(row) => Ok(Some((user_row(&row)?, get(&row, 7)?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn end_session(&self, key_hash: &str) -> Result<()> {
+        sqlx::query("delete from sessions where key_hash = $1")
+            .bind(key_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn create_token(
+        &self,
+        user: i64,
+        name: &str,
+        token_hash: &str,
+        scopes: &[Permission],
+        at: Timestamp,
+    ) -> Result<ApiToken> {
+        let row = sqlx::query(
+            "insert into api_tokens (user_id, name, token_hash, scopes, created_at) values ($1, $2, $3, $4, $5) returning id",
+        )
+        .bind(user)
+        .bind(name)
+        .bind(token_hash)
+        .bind(rows::scopes_text(scopes))
+        .bind(at.unix_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(ApiToken {
+            id: get(&row, 0)?,
+            user,
+            name: name.to_owned(),
+            scopes: scopes.to_vec(),
+            created_at: at,
+            revoked_at: None,
+        })
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>> {
+        let row = sqlx::query(
+            "select u.id, u.login, u.name, u.role, u.warehouses, u.password_hash, u.disabled, \
+             t.id, t.name, t.scopes, t.created_at \
+             from api_tokens t join users u on u.id = t.user_id \
+             where t.token_hash = $1 and t.revoked_at is null and not u.disabled",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = user_row(&row)?;
+        let scopes: String = get(&row, 9)?;
+        let token = rows::token_from(
+            get(&row, 7)?,
+            user.id,
+            get(&row, 8)?,
+            &scopes,
+            get(&row, 10)?,
+            None,
+        )?;
+        Ok(Some((user, token)))
+    }
+
+    async fn tokens(&self, user: i64) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "select id, user_id, name, scopes, created_at, revoked_at from api_tokens where user_id = $1 order by id",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let scopes: String = get(r, 3)?;
+                rows::token_from(
+                    get(r, 0)?,
+                    get(r, 1)?,
+                    get(r, 2)?,
+                    &scopes,
+                    get(r, 4)?,
+                    get(r, 5)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, user: i64, id: i64, at: Timestamp) -> Result<()> {
+        let done = sqlx::query(
+            "update api_tokens set revoked_at = coalesce(revoked_at, $3) where id = $1 and user_id = $2",
+        )
+        .bind(id)
+        .bind(user)
+        .bind(at.unix_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        match done.rows_affected() {
+            0 => Err(Error::NotFound(format!("token {id}"))),
+            _ => Ok(()),
+        }
+    }
+
     async fn keep_documents(
         &self,
         shop: ShopId,
@@ -2319,4 +2518,22 @@ impl Store for PostgresStore {
             .map_err(db_err)?;
         Ok(())
     }
+}
+
+const USER_COLUMNS: &str =
+    "select id, login, name, role, warehouses, password_hash, disabled from users";
+
+/// A user from the first seven columns of a row, as [`USER_COLUMNS`] selects them.
+fn user_row(r: &PgRow) -> Result<User> {
+    let role: String = get(r, 3)?;
+    let warehouses: String = get(r, 4)?;
+    rows::user_from(
+        get(r, 0)?,
+        get(r, 1)?,
+        get(r, 2)?,
+        &role,
+        &warehouses,
+        get(r, 5)?,
+        get(r, 6)?,
+    )
 }

@@ -681,3 +681,77 @@ impl AfterSaleRow {
         })
     }
 }
+
+/// A `users` row: id, login, name, role, warehouses, password hash, disabled.
+pub(crate) fn user_from(
+    id: i64,
+    login: String,
+    name: String,
+    role: &str,
+    warehouses: &str,
+    password_hash: String,
+    disabled: bool,
+) -> Result<app::User> {
+    let role = domain::Role::parse(role)
+        .ok_or_else(|| Error::Storage(format!("user {login} has an unknown role {role:?}")))?;
+    let warehouses = warehouses
+        .split(',')
+        .filter(|it| !it.is_empty())
+        .map(|it| {
+            WarehouseCode::new(it)
+                .map_err(|e| Error::Storage(format!("user {login}: warehouse {it:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(app::User {
+        id,
+        login,
+        name,
+        role,
+        warehouses,
+        password_hash,
+        disabled,
+    })
+}
+
+pub(crate) fn warehouses_text(warehouses: &[WarehouseCode]) -> String {
+    warehouses
+        .iter()
+        .map(|it| it.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// An `api_tokens` row: id, user, name, scopes, created, revoked.
+pub(crate) fn token_from(
+    id: i64,
+    user: i64,
+    name: String,
+    scopes: &str,
+    created_at: i64,
+    revoked_at: Option<i64>,
+) -> Result<app::ApiToken> {
+    let scopes = scopes
+        .split(' ')
+        .filter(|it| !it.is_empty())
+        .map(|it| {
+            domain::Permission::parse(it)
+                .ok_or_else(|| Error::Storage(format!("token {id} has an unknown scope {it:?}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(app::ApiToken {
+        id,
+        user,
+        name,
+        scopes,
+        created_at: Timestamp::from_unix_millis(created_at),
+        revoked_at: revoked_at.map(Timestamp::from_unix_millis),
+    })
+}
+
+pub(crate) fn scopes_text(scopes: &[domain::Permission]) -> String {
+    scopes
+        .iter()
+        .map(|it| it.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

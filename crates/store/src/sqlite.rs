@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use crate::fulfil;
-use app::{AfterSaleAction, MoneyEntry, NewAfterSale};
+use app::{AfterSaleAction, ApiToken, MoneyEntry, NewAfterSale, NewUser, User};
 use app::{
     Error, EventRecord, IngestBatch, IngestReport, NewReject, NewShipment, OrderQuery,
     OrderSummary, OutboxItem, RawDocument, Reject, Result, RoutingBatch, SkuDefinition,
@@ -15,10 +15,11 @@ use domain::{
     ShipmentEvent, ShipmentId, Shop, ShopId, ShopSkuKey, SkuCode, SkuMap, StandardOrder,
     StockLevel, Timestamp, Warehouse, WarehouseCode,
 };
-use domain::{AfterSale, AfterSaleId};
+use domain::{AfterSale, AfterSaleId, Permission};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::logic;
+use crate::rows;
 use crate::rows::{
     AFTER_SALE_COLUMNS, AfterSaleRow, LINE_COLUMNS, LineRow, ORDER_COLUMNS, ORDER_DATA_COLUMNS,
     OrderRow, REJECT_COLUMNS, RejectRow, SHIPMENT_COLUMNS, ShipmentRow, UNKNOWN_SKUS,
@@ -55,6 +56,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_fulfilment",
         include_str!("../migrations/sqlite/0007_fulfilment.sql"),
+    ),
+    (
+        "0008_access",
+        include_str!("../migrations/sqlite/0008_access.sql"),
     ),
 ];
 
@@ -2250,6 +2255,227 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn create_user(&self, user: &NewUser, at: Timestamp) -> Result<User> {
+        let user = user.clone();
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into users (login, name, role, warehouses, password_hash, disabled, created_at) \
+                 values (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+                params![
+                    user.login,
+                    user.name,
+                    user.role.as_str(),
+                    rows::warehouses_text(&user.warehouses),
+                    user.password_hash,
+                    at.unix_millis()
+                ],
+            )
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(e, _)
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Error::Conflict(format!("login {:?} is taken", user.login))
+                }
+                err => db_err(err),
+            })?;
+            let id = tx.0.last_insert_rowid();
+            Ok(User {
+                id,
+                login: user.login,
+                name: user.name,
+                role: user.role,
+                warehouses: user.warehouses,
+                password_hash: user.password_hash,
+                disabled: false,
+            })
+        })
+        .await
+    }
+
+    async fn user(&self, login: &str) -> Result<Option<User>> {
+        let login = login.to_owned();
+        self.transact(move |tx| {
+            let mut stmt =
+                tx.0.prepare_cached(&format!("{USER_COLUMNS} where login = ?1"))
+                    .map_err(db_err)?;
+            let mut rows = stmt.query_map([login], user_row).map_err(db_err)?;
+            rows.next().transpose().map_err(db_err)?.transpose()
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.transact(move |tx| {
+            let mut stmt =
+                tx.0.prepare_cached(&format!("{USER_COLUMNS} order by login"))
+                    .map_err(db_err)?;
+            let rows = stmt.query_map([], user_row).map_err(db_err)?;
+            rows.map(|it| it.map_err(db_err)?).collect()
+        })
+        .await
+    }
+
+    async fn create_session(
+        &self,
+        user: i64,
+        key_hash: &str,
+        csrf: &str,
+        expires: Timestamp,
+        at: Timestamp,
+    ) -> Result<()> {
+        let (key_hash, csrf) = (key_hash.to_owned(), csrf.to_owned());
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into sessions (key_hash, user_id, csrf, expires_at, created_at) values (?1, ?2, ?3, ?4, ?5)",
+                params![key_hash, user, csrf, expires.unix_millis(), at.unix_millis()],
+            )
+            .map_err(db_err)?;
+            // Sessions that ended are forgotten as new ones start.
+            tx.0.execute("delete from sessions where expires_at <= ?1", [at.unix_millis()])
+                .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, key_hash: &str, now: Timestamp) -> Result<Option<(User, String)>> {
+        let key_hash = key_hash.to_owned();
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select u.id, u.login, u.name, u.role, u.warehouses, u.password_hash, u.disabled, s.csrf \
+                     from sessions s join users u on u.id = s.user_id \
+                     where s.key_hash = ?1 and s.expires_at > ?2 and u.disabled = 0",
+                )
+                .map_err(db_err)?;
+            let mut rows = stmt
+                .query_map(params![key_hash, now.unix_millis()], |r| {
+                    Ok((user_row(r)?, r.get::<_, String>(7)?))
+                })
+                .map_err(db_err)?;
+            match rows.next().transpose().map_err(db_err)? {
+                Some((user, csrf)) => Ok(Some((user?, csrf))),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn end_session(&self, key_hash: &str) -> Result<()> {
+        let key_hash = key_hash.to_owned();
+        self.transact(move |tx| {
+            tx.0.execute("delete from sessions where key_hash = ?1", [key_hash])
+                .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_token(
+        &self,
+        user: i64,
+        name: &str,
+        token_hash: &str,
+        scopes: &[Permission],
+        at: Timestamp,
+    ) -> Result<ApiToken> {
+        let (name, token_hash, scopes) = (name.to_owned(), token_hash.to_owned(), scopes.to_vec());
+        self.transact(move |tx| {
+            tx.0.execute(
+                "insert into api_tokens (user_id, name, token_hash, scopes, created_at) values (?1, ?2, ?3, ?4, ?5)",
+                params![user, name, token_hash, rows::scopes_text(&scopes), at.unix_millis()],
+            )
+            .map_err(db_err)?;
+            Ok(ApiToken {
+                id: tx.0.last_insert_rowid(),
+                user,
+                name,
+                scopes,
+                created_at: at,
+                revoked_at: None,
+            })
+        })
+        .await
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>> {
+        let token_hash = token_hash.to_owned();
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select u.id, u.login, u.name, u.role, u.warehouses, u.password_hash, u.disabled, \
+                     t.id, t.name, t.scopes, t.created_at \
+                     from api_tokens t join users u on u.id = t.user_id \
+                     where t.token_hash = ?1 and t.revoked_at is null and u.disabled = 0",
+                )
+                .map_err(db_err)?;
+            let mut rows = stmt
+                .query_map([token_hash], |r| {
+                    let user = user_row(r)?;
+                    let user_id: i64 = r.get(0)?;
+                    let token = rows::token_from(
+                        r.get(7)?,
+                        user_id,
+                        r.get(8)?,
+                        &r.get::<_, String>(9)?,
+                        r.get(10)?,
+                        None,
+                    );
+                    Ok((user, token))
+                })
+                .map_err(db_err)?;
+            match rows.next().transpose().map_err(db_err)? {
+                Some((user, token)) => Ok(Some((user?, token?))),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn tokens(&self, user: i64) -> Result<Vec<ApiToken>> {
+        self.transact(move |tx| {
+            let mut stmt = tx
+                .0
+                .prepare_cached(
+                    "select id, user_id, name, scopes, created_at, revoked_at from api_tokens where user_id = ?1 order by id",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([user], |r| {
+                    Ok(rows::token_from(
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        &r.get::<_, String>(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .map_err(db_err)?;
+            rows.map(|it| it.map_err(db_err)?).collect()
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, user: i64, id: i64, at: Timestamp) -> Result<()> {
+        self.transact(move |tx| {
+            let changed = tx
+                .0
+                .execute(
+                    "update api_tokens set revoked_at = coalesce(revoked_at, ?3) where id = ?1 and user_id = ?2",
+                    params![id, user, at.unix_millis()],
+                )
+                .map_err(db_err)?;
+            match changed {
+                0 => Err(Error::NotFound(format!("token {id}"))),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
     async fn keep_documents(
         &self,
         shop: ShopId,
@@ -2337,4 +2563,21 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
+
+const USER_COLUMNS: &str =
+    "select id, login, name, role, warehouses, password_hash, disabled from users";
+
+/// A user from the first seven columns of a row (as [`USER_COLUMNS`] selects them); a role the code
+/// does not know is a storage error, kept inside so that rusqlite's mapping stays infallible.
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<User>> {
+    Ok(rows::user_from(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        &r.get::<_, String>(3)?,
+        &r.get::<_, String>(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
 }

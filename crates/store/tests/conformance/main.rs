@@ -2,6 +2,7 @@
 //! against the server named by `ORDERHUB_TEST_POSTGRES_URL` (set by `cargo xtask test`), each test in a
 //! database of its own that is dropped afterwards.
 
+mod access;
 mod crash;
 mod fulfilment;
 mod routing;
@@ -35,6 +36,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    users_sessions_and_tokens,
     a_station_ships_by_scans_and_refuses_wrong_ones,
     a_batch_claim_skips_what_others_hold_and_lapsed_claims_expire,
     ingest_is_idempotent_and_never_goes_back,
