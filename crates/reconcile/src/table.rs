@@ -30,8 +30,7 @@ pub fn render_table(report: &Report, currency: Currency) -> String {
             }
             state.join(", ")
         });
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{:<22} {:<24} {:>12} {:>12} {:>12} {:>12}  {ours}",
             it.kind.as_str(),
             it.external_id,
@@ -40,6 +39,7 @@ pub fn render_table(report: &Report, currency: Currency) -> String {
             amount(it.bill.as_ref().map(|b| b.refunded)),
             amount(it.ours.as_ref().map(|o| o.refunded)),
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     let _ = writeln!(
         out,

@@ -113,7 +113,7 @@ fn every_kind_of_mismatch_is_reported_in_order() {
         refunded_but_shipped   1002                            50.00        50.00        50.00        50.00  open, shipped
         amount_differs         1004                            98.00        99.00         0.00         0.00  open
         missing_in_bill        1005                                -         1.00            -         0.00  open
-        missing_in_ours        2001                             7.00            -         0.00            -  
+        missing_in_ours        2001                             7.00            -         0.00            -
         6 orders in the bill, 2 matched, 5 mismatches, 1 entries of no order
     "#]]
     .assert_eq(&render_table(&report, Currency::CNY));
