@@ -165,3 +165,53 @@ fn bad_files_name_the_line_and_column() {
         expect![[r#"bill.csv:1: the header has no column "收入金额（+元）""#]],
     );
 }
+
+mod round_trip {
+    //! A WeChat Pay bill written from entries (backticks, a summary footer, with or without a BOM)
+    //! reads back as exactly those entries: ids, kinds, amounts to the fen and times.
+
+    use proptest::prelude::*;
+    use reconcile::{BillFormat, EntryKind, read_bill};
+
+    const HEADER: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\n";
+
+    fn yuan(minor: i64) -> String {
+        format!("{}.{:02}", minor / 100, minor % 100)
+    }
+
+    proptest! {
+        #[test]
+        fn written_entries_read_back(
+            rows in prop::collection::vec((1u64..u64::MAX, any::<bool>(), 1i64..10_000_000_000, 0i64..86_400), 0..30),
+            bom in any::<bool>(),
+        ) {
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text += HEADER;
+            for (id, refund, minor, second) in &rows {
+                let time = format!("2024-06-01 {:02}:{:02}:{:02}", second / 3600, second / 60 % 60, second % 60);
+                let (state, paid, refunded) = match refund {
+                    true => ("REFUND", 0, *minor),
+                    false => ("SUCCESS", *minor, 0),
+                };
+                text += &format!(
+                    "`{time},`wx1,`190,`0,`,`420{id},`{id},`o1,`JSAPI,`{state},`CMB,`CNY,`{},`0.00,`,`,`{},`0.00,`,`,`商品,`,`0.00,`0.60%,`{},`0.00,`\n",
+                    yuan(paid), yuan(refunded), yuan(paid),
+                );
+            }
+            text += "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\n`0,`0.00,`0.00,`0.00,`0.00,`0.00,`0.00\n";
+            let bill = read_bill(&BillFormat::builtin("wechat").unwrap(), "w.csv", text.as_bytes()).unwrap();
+            prop_assert_eq!(bill.entries.len(), rows.len());
+            for (entry, (id, refund, minor, second)) in bill.entries.iter().zip(&rows) {
+                prop_assert_eq!(&entry.external_id, &id.to_string());
+                let (kind, amount) = match refund {
+                    true => (EntryKind::Refund, -minor),
+                    false => (EntryKind::Payment, *minor),
+                };
+                prop_assert_eq!(entry.kind, kind);
+                prop_assert_eq!(entry.amount.minor, amount);
+                // 2024-06-01T00:00:00+08:00
+                prop_assert_eq!(entry.at.unix_millis(), 1_717_171_200_000 + second * 1000);
+            }
+        }
+    }
+}
