@@ -59,6 +59,8 @@ fn pure_crates_stay_pure() {
     assert_no_dependency(&metadata, "rules", &io);
     // Notifiers build the robots' JSON bodies; sending is the delivery worker's.
     assert_no_dependency(&metadata, "notifiers", &io);
+    // Reconciliation reads bill files (CSV) and bill formats (TOML) that arrive as bytes.
+    assert_no_dependency(&metadata, "reconcile", &io);
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod demo;
 mod import;
 mod normalize;
 mod pull_bench;
+mod reconcile;
 mod rejects;
 mod remap;
 mod route_bench;
@@ -103,6 +104,31 @@ enum Command {
     Rejects {
         #[command(subcommand)]
         command: rejects::RejectsCommand,
+    },
+    /// Match a platform's bill or settlement file against a shop's orders and report every mismatch:
+    /// paid but cancelled, refunded but shipped, amount differs, missing in ours or in the bill.
+    /// Exit status 0 when clean, 1 with --fail-on-mismatch and mismatches, 2 on unusable input.
+    Reconcile {
+        /// The bill file (CSV in UTF-8, UTF-8 with BOM or GBK).
+        file: PathBuf,
+        /// wechat, alipay, jd, douyin, or a bill format file (.toml) of the same shape.
+        #[arg(long)]
+        format: String,
+        /// The shop's code, as in the configuration.
+        #[arg(long)]
+        shop: String,
+        /// The first day the bill covers (2024-06-01, China time); else its first entry.
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day the bill covers, inclusive; else its last entry.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Exit with status 1 when there is any mismatch.
+        #[arg(long)]
+        fail_on_mismatch: bool,
     },
     /// Re-derive a shop's orders from their kept raw documents after a mapping change.
     Remap {
@@ -377,6 +403,42 @@ fn run() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::Reconcile {
+            file,
+            format,
+            shop,
+            from,
+            to,
+            json,
+            fail_on_mismatch,
+        } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let request = reconcile::Request {
+                file: &file,
+                format: &format,
+                from: from.as_deref(),
+                to: to.as_deref(),
+            };
+            let (format, bill, period) =
+                reconcile::read(&request).unwrap_or_else(|err| bad_input(&err));
+            let report = runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                let shop = reconcile::shop(store.as_ref(), &shop)
+                    .await?
+                    .unwrap_or_else(|err| bad_input(&err));
+                let ours = reconcile::our_orders(store.as_ref(), shop, period, &bill).await?;
+                anyhow::Ok(::reconcile::reconcile(&bill.entries, &ours, period))
+            })?;
+            match json {
+                true => println!("{:#}", reconcile::to_json(&report, &format)),
+                false => print!("{}", ::reconcile::render_table(&report, format.currency)),
+            }
+            if fail_on_mismatch && !report.mismatches.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Skus { command } => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {
@@ -470,6 +532,12 @@ fn run() -> anyhow::Result<()> {
         },
         Command::Bench { command } => runtime()?.block_on(bench::run(command)),
     }
+}
+
+/// Input the command cannot use: said on standard error, exit status 2 (as clap does for bad arguments).
+fn bad_input(why: &str) -> ! {
+    eprintln!("orderhub: {why}");
+    std::process::exit(2)
 }
 
 /// Opens (and migrates) the configured store.
