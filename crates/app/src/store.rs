@@ -566,6 +566,8 @@ pub trait Store: Send + Sync {
         warehouse: Option<&WarehouseCode>,
         limit: u32,
     ) -> Result<Vec<Shipment>>;
+    /// The shipments carrying lines of `order`, in any status.
+    async fn order_shipments(&self, order: OrderId) -> Result<Vec<Shipment>>;
     /// Claimed shipments whose lease ended at or before `now`, with their versions.
     async fn lapsed_claims(&self, now: Timestamp) -> Result<Vec<(ShipmentId, u64)>>;
 

@@ -617,6 +617,14 @@ pub(crate) async fn open_shipments<T: Tx>(
     Ok(shipments)
 }
 
+pub(crate) async fn order_shipments<T: Tx>(tx: &mut T, order: OrderId) -> Result<Vec<Shipment>> {
+    let mut shipments = Vec::new();
+    for id in tx.shipments_of(order.0).await? {
+        shipments.push(load_shipment(tx, id).await?);
+    }
+    Ok(shipments)
+}
+
 pub(crate) async fn after_sales<T: Tx>(
     tx: &mut T,
     order: Option<OrderId>,

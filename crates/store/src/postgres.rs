@@ -1033,6 +1033,15 @@ impl Tx for PgTx {
         rows.iter().map(|r| get(r, 0)).collect()
     }
 
+    async fn shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("select distinct shipment_id from shipment_lines where order_id = $1 order by shipment_id")
+            .bind(order_id)
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| get(r, 0)).collect()
+    }
+
     async fn remove_shipment_line(
         &mut self,
         shipment_id: i64,
@@ -2009,6 +2018,10 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Shipment>> {
         let warehouse = warehouse.map(|it| it.as_str());
         in_tx!(self, |tx| fulfil::open_shipments(&mut tx, warehouse, limit))
+    }
+
+    async fn order_shipments(&self, order: OrderId) -> Result<Vec<Shipment>> {
+        in_tx!(self, |tx| fulfil::order_shipments(&mut tx, order))
     }
 
     async fn lapsed_claims(&self, now: Timestamp) -> Result<Vec<(ShipmentId, u64)>> {

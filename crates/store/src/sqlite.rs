@@ -985,6 +985,15 @@ impl Tx for SqliteTx<'_> {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
     }
 
+    async fn shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .0
+            .prepare_cached("select distinct shipment_id from shipment_lines where order_id = ?1 order by shipment_id")
+            .map_err(db_err)?;
+        let rows = stmt.query_map([order_id], |r| r.get(0)).map_err(db_err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+    }
+
     async fn remove_shipment_line(
         &mut self,
         shipment_id: i64,
@@ -1994,6 +2003,11 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Shipment>> {
         let warehouse = warehouse.map(|it| it.as_str().to_owned());
         self.transact(move |tx| block_on(fulfil::open_shipments(tx, warehouse.as_deref(), limit)))
+            .await
+    }
+
+    async fn order_shipments(&self, order: OrderId) -> Result<Vec<Shipment>> {
+        self.transact(move |tx| block_on(fulfil::order_shipments(tx, order)))
             .await
     }
 

@@ -226,6 +226,8 @@ pub(crate) trait Tx {
     /// The shipments holding lines of the order that are not shipped or voided: allocated, released,
     /// claimed, picked, packed or intercepted.
     async fn open_shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>>;
+    /// Every shipment holding a line of the order, in any status.
+    async fn shipments_of(&mut self, order_id: i64) -> Result<Vec<i64>>;
     /// Deletes one order line from a shipment.
     async fn remove_shipment_line(
         &mut self,
