@@ -523,7 +523,7 @@ pub(crate) async fn a_resend_ships_through_a_replacement_order(db: &TestDb) {
 
 pub(crate) async fn a_station_ships_by_scans_and_refuses_wrong_ones(db: &TestDb) {
     let store = db.open().await;
-    let (_, planned) = crate::stories::planned_shipment(&store, "STATION-1").await;
+    let (order, planned) = crate::stories::planned_shipment(&store, "STATION-1").await;
     let (_, other) = crate::stories::planned_shipment(&store, "STATION-2").await;
     let mut station = Station::new("jx-station-1", Lease::minutes(10));
     let mut rival = Station::new("jx-station-2", Lease::minutes(10));
@@ -577,6 +577,8 @@ pub(crate) async fn a_station_ships_by_scans_and_refuses_wrong_ones(db: &TestDb)
         panic!("{shipped:?}")
     };
     assert_eq!(shipped.status, ShipmentStatus::Shipped);
+    let of_order = store.order_shipments(order).await.unwrap();
+    assert_eq!(of_order, vec![shipped.clone()]);
 
     // Scanning it again, or putting its tracking number on another parcel, is refused.
     let message = refused(
