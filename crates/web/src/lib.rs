@@ -1,8 +1,11 @@
-//! OrderHub's HTTP layer, the only crate that knows HTTP besides the simulators. Today it serves the
-//! platforms' push endpoints; the API and the console join it later.
+//! OrderHub's HTTP layer, the only crate that knows HTTP besides the simulators: the API under
+//! `/api/v1` with the operations endpoints (`api`), and the platforms' push endpoints (`push`).
 
+pub mod api;
 mod push;
 
+pub use crate::api::auth::hash_password;
+pub use crate::api::{ApiState, openapi};
 pub use crate::push::{PushShop, PushState, router};
 
 /// Serves the push routes on `listen` until the task is dropped or aborted; returns the bound address.
