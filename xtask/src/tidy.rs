@@ -59,6 +59,16 @@ fn pure_crates_stay_pure() {
     assert_no_dependency(&metadata, "rules", &io);
     // Notifiers build the robots' JSON bodies; sending is the delivery worker's.
     assert_no_dependency(&metadata, "notifiers", &io);
+    // Documents render what they are given (fonts arrive as bytes) and use no serde themselves;
+    // `serde` is allowed only because the workspace's feature unification turns on smallvec's
+    // `serde` feature under krilla.
+    let io: Vec<&str> = EDGE_CRATES
+        .iter()
+        .copied()
+        .filter(|it| *it != "serde")
+        .collect();
+    assert_no_dependency(&metadata, "documents", &io);
+    assert_no_dependency(&metadata, "documents", &["async-trait"]);
 }
 
 #[test]
