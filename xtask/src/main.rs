@@ -1,7 +1,9 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! `cargo xtask test` is the project's one test command: it makes sure
-//! PostgreSQL is up, then runs every test in the workspace.
+//! PostgreSQL is up and the print tools are installed (poppler-utils and a
+//! CJK font, for the documents' render test), then runs every test in the
+//! workspace.
 
 #[cfg(test)]
 mod tidy;
@@ -18,6 +20,9 @@ use anyhow::{Context, Result, bail};
 const POSTGRES_ADDR: &str = "127.0.0.1:5432";
 const POSTGRES_URL_VAR: &str = "ORDERHUB_TEST_POSTGRES_URL";
 const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// Debian packages the documents' render test needs: `pdftoppm`/`pdftotext`
+/// and the font PDFs embed by default.
+const PRINT_PACKAGES: &[&str] = &["poppler-utils", "fonts-wqy-microhei"];
 const USAGE: &str = "usage: cargo xtask test [cargo test arguments...]";
 
 fn main() -> ExitCode {
@@ -43,13 +48,16 @@ fn run() -> Result<()> {
 /// running PostgreSQL, and exits with its status.
 fn test(extra: Vec<OsString>) -> Result<()> {
     ensure_postgres()?;
+    ensure_print_tools()?;
     let mut cargo = Command::new(cargo());
     cargo
         .current_dir(workspace_root())
         .args(["test", "--workspace", "--locked"])
         .args(extra)
         // The PostgreSQL stories fail rather than skip when the server is missing.
-        .env("ORDERHUB_REQUIRE_POSTGRES", "1");
+        .env("ORDERHUB_REQUIRE_POSTGRES", "1")
+        // The render test fails rather than skips when poppler or the font is missing.
+        .env("ORDERHUB_REQUIRE_PRINT_TOOLS", "1");
     if env::var_os(POSTGRES_URL_VAR).is_none() {
         cargo.env(POSTGRES_URL_VAR, POSTGRES_URL);
     }
@@ -82,6 +90,55 @@ fn ensure_postgres() -> Result<()> {
         thread::sleep(Duration::from_millis(250));
     }
     bail!("cannot reach PostgreSQL at {POSTGRES_ADDR} after 30 s; {hint}")
+}
+
+/// Makes sure the print tools' packages are installed, installing the
+/// missing ones with apt-get.
+fn ensure_print_tools() -> Result<()> {
+    let missing: Vec<&str> = PRINT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|package| !is_installed(package))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let hint = format!(
+        "install them with `apt-get install -y {}`",
+        missing.join(" ")
+    );
+    eprintln!("xtask: installing {}", missing.join(" "));
+    let install = |update: bool| -> Result<bool> {
+        if update {
+            let status = Command::new("apt-get")
+                .args(["update", "-q"])
+                .status()
+                .with_context(|| format!("cannot run apt-get; {hint}"))?;
+            if !status.success() {
+                return Ok(false);
+            }
+        }
+        let status = Command::new("apt-get")
+            .args(["install", "-y", "-q"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .with_context(|| format!("cannot run apt-get; {hint}"))?;
+        Ok(status.success())
+    };
+    // Without fresh package lists the install may not find the packages: update once and retry.
+    if install(false)? || install(true)? {
+        return Ok(());
+    }
+    bail!("apt-get could not install {}; {hint}", missing.join(" "))
+}
+
+/// Whether dpkg knows `package` as installed.
+fn is_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.ends_with(b"install ok installed"))
 }
 
 fn postgres_is_up() -> bool {

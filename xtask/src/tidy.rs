@@ -61,6 +61,16 @@ fn pure_crates_stay_pure() {
     assert_no_dependency(&metadata, "notifiers", &io);
     // Reconciliation reads bill files (CSV) and bill formats (TOML) that arrive as bytes.
     assert_no_dependency(&metadata, "reconcile", &io);
+    // Documents render what they are given (fonts arrive as bytes) and use no serde themselves;
+    // `serde` is allowed only because the workspace's feature unification turns on smallvec's
+    // `serde` feature under krilla.
+    let without_serde: Vec<&str> = EDGE_CRATES
+        .iter()
+        .copied()
+        .filter(|it| *it != "serde")
+        .collect();
+    assert_no_dependency(&metadata, "documents", &without_serde);
+    assert_no_dependency(&metadata, "documents", &["async-trait"]);
 }
 
 #[test]

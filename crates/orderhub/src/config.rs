@@ -26,6 +26,17 @@ pub(crate) struct Config {
     pub(crate) carriers: Vec<CarrierConfig>,
     #[serde(default)]
     pub(crate) routing: RoutingConfig,
+    #[serde(default)]
+    pub(crate) print: PrintConfig,
+}
+
+/// Printing documents (`orderhub print`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PrintConfig {
+    /// The CJK font PDFs embed (TTF, OTF or TTC), relative to the configuration file; without one,
+    /// Debian's fonts-wqy-microhei.
+    pub(crate) font: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -374,6 +385,11 @@ components = [{ sku = "TEA-LJ-250", quantity = 1 }, { sku = "CUP-GL-01", quantit
 min_shipment_value = 0
 utc_offset_minutes = 480
 merge_keys = ["buyer", "receiver_name", "phone", "address"]
+
+# Printing (`orderhub print pick-list|slips|labels`): the CJK font PDFs embed, relative to this file.
+# Without one, Debian's fonts-wqy-microhei (/usr/share/fonts/truetype/wqy/wqy-microhei.ttc).
+[print]
+# font = "fonts/wqy-microhei.ttc"
 "#;
 
 const DEFAULT: &str = "[store]\nurl = \"sqlite://data/orderhub.db\"\n";
@@ -637,12 +653,15 @@ mod tests {
         );
         assert_eq!(config.skus[3].components.len(), 2);
         assert_eq!(config.carriers.len(), 9);
+        assert_eq!(config.print.font, None);
     }
 
     #[test]
     fn mistakes_are_named() {
         let err = Config::parse("[store]\nurl = \"x\"\nsurprise = 1\n").unwrap_err();
         assert!(format!("{err:#}").contains("surprise"), "{err:#}");
+        let err = Config::parse("[store]\nurl = \"x\"\n[print]\nfonts = \"a.ttc\"\n").unwrap_err();
+        assert!(format!("{err:#}").contains("fonts"), "{err:#}");
         let bad = EXAMPLE.replace("channel = \"douyin\"", "channel = \"amazon\"");
         assert_eq!(
             Config::parse(&bad).unwrap_err().to_string(),

@@ -10,6 +10,7 @@ mod deliver;
 mod demo;
 mod import;
 mod normalize;
+mod print;
 mod pull_bench;
 mod reconcile;
 mod rejects;
@@ -207,6 +208,9 @@ enum Command {
         #[command(subcommand)]
         command: address::AddressCommand,
     },
+    /// Print a warehouse's paperwork as HTML or PDF: the batch pick list, packing slips or shipping
+    /// labels (A4 or 100×150 mm thermal), with Code 128 and QR codes of the shipment barcode.
+    Print(print::PrintArgs),
     /// Measure OrderHub; results are printed as a table and written as JSON.
     Bench {
         #[command(subcommand)]
@@ -530,6 +534,14 @@ fn run() -> anyhow::Result<()> {
             true => Ok(()),
             false => std::process::exit(1),
         },
+        Command::Print(args) => {
+            let config = Config::load(cli.config.as_deref())?;
+            let base = config_dir(cli.config.as_deref());
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                print::run(&config, &base, store.as_ref(), args).await
+            })
+        }
         Command::Bench { command } => runtime()?.block_on(bench::run(command)),
     }
 }
