@@ -6,6 +6,7 @@
 
 mod after_sale;
 mod carrier;
+mod deadline;
 mod event;
 mod ids;
 mod ingest;
@@ -22,6 +23,10 @@ pub use crate::after_sale::{
     AfterSale, AfterSaleError, AfterSaleEvent, AfterSaleKind, AfterSaleLine, AfterSaleStatus,
 };
 pub use crate::carrier::{TrackingMismatch, carriers_with_rules, check_tracking};
+pub use crate::deadline::{
+    AlertAction, AlertChange, AlertKey, AlertLevel, Deadline, DeadlinePolicy, OpenAlert, Overdue,
+    Stage, Subject, WorkItem, apply_changes, assess,
+};
 pub use crate::event::{Actor, EventSubject};
 pub use crate::ids::{
     AfterSaleId, ExternalId, IdError, OrderId, Quantity, ShipmentId, ShopId, SkuCode, WarehouseCode,
