@@ -6,6 +6,7 @@
 
 mod channel;
 mod clock;
+mod deadlines;
 mod error;
 mod route;
 mod screen;
@@ -17,16 +18,17 @@ pub use crate::channel::{
     OrderPage, PageToken, PushMessage, ShipmentConfirmation, SyncLimits, Window,
 };
 pub use crate::clock::{Clock, ManualClock};
+pub use crate::deadlines::check_deadlines;
 pub use crate::error::{Error, Result};
 pub use crate::route::{
     ChangedDecision, ReplayReport, RouteReport, Router, catalog_of, replay, route_pending,
 };
 pub use crate::screen::{AddressCheck, ScreenReport, rescreen_held, screen};
 pub use crate::store::{
-    AfterSaleAction, DecisionRecord, EventRecord, IngestBatch, IngestItem, IngestReport,
-    MoneyEntry, NewAfterSale, NewReject, NewShipment, OrderQuery, OrderSummary, OutboxItem,
-    RawDocument, Reject, RoutedDecision, RoutingBatch, SkuDefinition, StockRequest, Store,
-    StoredDecision, Stream, SyncStatus, UnknownSku,
+    ALERT_TOPIC, AfterSaleAction, AlertRecord, AlertReport, DecisionRecord, EventRecord,
+    IngestBatch, IngestItem, IngestReport, MoneyEntry, NewAfterSale, NewReject, NewShipment,
+    OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision, RoutingBatch,
+    SkuDefinition, StockRequest, Store, StoredDecision, Stream, SyncStatus, UnknownSku,
 };
 pub use crate::sync::{
     Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_after_sales, sync_orders,

@@ -2,6 +2,7 @@
 //! against the server named by `ORDERHUB_TEST_POSTGRES_URL` (set by `cargo xtask test`), each test in a
 //! database of its own that is dropped afterwards.
 
+mod alerts;
 mod crash;
 mod fulfilment;
 mod routing;
@@ -72,4 +73,6 @@ conformance!(
     a_platform_refund_intercepts_lines_being_packed,
     a_return_restocks_or_writes_off_and_refunds,
     a_resend_ships_through_a_replacement_order,
+    overdue_work_raises_once_escalates_and_clears,
+    racing_checks_raise_once,
 );

@@ -1,5 +1,6 @@
 //! The stories every store must tell the same way.
 
+pub(crate) use crate::alerts::*;
 pub(crate) use crate::fulfilment::*;
 pub(crate) use crate::routing::*;
 
