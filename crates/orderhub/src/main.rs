@@ -3,6 +3,9 @@
 
 mod address;
 mod address_bench;
+mod alert_config;
+mod alerting;
+mod alerts;
 mod bench;
 mod config;
 mod deliver;
@@ -169,6 +172,11 @@ enum Command {
         #[command(subcommand)]
         command: address::AddressCommand,
     },
+    /// Deadline alerts: check now and deliver, or list them.
+    Alerts {
+        #[command(subcommand)]
+        command: alerts::AlertsCommand,
+    },
     /// Measure OrderHub; results are printed as a table and written as JSON.
     Bench {
         #[command(subcommand)]
@@ -225,6 +233,14 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Alerts { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                alerts::run(&config, store, command, now()).await
+            })
+        }
         Command::Route => {
             let config = Config::load(cli.config.as_deref())?;
             let base = config_dir(cli.config.as_deref());
