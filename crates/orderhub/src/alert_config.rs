@@ -294,3 +294,84 @@ impl NotifierConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use domain::{Deadline, ShopId, Stage, WarehouseCode};
+
+    use crate::config::Config;
+
+    const STORE: &str = "[store]\nurl = \"sqlite://hub.db\"\n";
+
+    fn error(extra: &str) -> String {
+        format!(
+            "{:#}",
+            Config::parse(&format!("{STORE}{extra}")).unwrap_err()
+        )
+    }
+
+    #[test]
+    fn overrides_resolve_shops_and_warehouses() {
+        let config = Config::parse(&format!(
+            "{STORE}[deadlines]\nship = {{ due_hours = 12, escalate_hours = 18 }}\n\
+             [[deadlines.overrides]]\nshop = \"tmall\"\nstage = \"claim\"\ndue_hours = 1\nescalate_hours = 2\n\
+             [[deadlines.overrides]]\nwarehouse = \"JX01\"\nstage = \"ship\"\ndue_hours = 0.5\nescalate_hours = 1\n"
+        ))
+        .unwrap();
+        let shops = HashMap::from([("tmall".to_owned(), ShopId(3))]);
+        let policy = config.deadlines.policy(Some(&shops)).unwrap();
+        assert_eq!(policy.defaults[&Stage::Ship], Deadline::hours(12, 18));
+        assert_eq!(policy.defaults[&Stage::Allocate], Deadline::hours(2, 4));
+        assert_eq!(
+            policy.shops[&(ShopId(3), Stage::Claim)],
+            Deadline::hours(1, 2)
+        );
+        let jx01 = WarehouseCode::new("JX01").unwrap();
+        assert_eq!(
+            policy.warehouses[&(jx01, Stage::Ship)].due_millis,
+            30 * 60_000
+        );
+        let unknown = HashMap::new();
+        let refused = config.deadlines.policy(Some(&unknown)).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "deadlines.overrides[0]: unknown shop \"tmall\""
+        );
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_their_place() {
+        assert!(
+            error("[deadlines]\nship = { due_hours = 5, escalate_hours = 2 }\n")
+                .contains("deadlines.ship: due_hours must be above 0")
+        );
+        assert!(
+            error("[[deadlines.overrides]]\nstage = \"pack\"\nshop = \"a\"\ndue_hours = 1\nescalate_hours = 2\n")
+                .contains("unknown stage \"pack\"")
+        );
+        assert!(
+            error("[[deadlines.overrides]]\nstage = \"ship\"\ndue_hours = 1\nescalate_hours = 2\n")
+                .contains("name either a shop or a warehouse")
+        );
+        assert!(
+            error("[[notifiers]]\nid = \"x\"\nkind = \"slack\"\n")
+                .contains("unknown kind \"slack\"")
+        );
+        assert!(
+            error("[[notifiers]]\nid = \"x\"\nkind = \"webhook\"\nsecret = \"inline\"\n")
+                .contains("unknown field `secret`")
+        );
+        let no_one =
+            "[[notifiers]]\nid = \"m\"\nkind = \"email\"\nsmtp_host = \"h\"\nfrom = \"a@b.cn\"\n";
+        assert!(error(no_one).contains("needs at least one recipient"));
+        assert!(
+            error(
+                "[[notifiers]]\nid = \"w\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1/\"\n\
+                   [[notifiers]]\nid = \"w\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1/\"\n"
+            )
+            .contains("listed twice")
+        );
+    }
+}
