@@ -3,6 +3,7 @@
 //! signatures expire), posts it with `reqwest` or hands the message to the SMTP server with
 //! `lettre`, and marks the row delivered, or failed to be retried later with backoff.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use app::{OutboxItem, Store};
@@ -47,6 +48,8 @@ pub(crate) struct Notifiers {
     pub(crate) list: Vec<Configured>,
     pub(crate) link_base: String,
     pub(crate) retry_millis: i64,
+    /// Shop names by id, for the alert text.
+    pub(crate) shop_names: HashMap<i64, String>,
     http: reqwest::Client,
 }
 
@@ -62,6 +65,7 @@ impl Notifiers {
             list,
             link_base,
             retry_millis,
+            shop_names: HashMap::new(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .build()
@@ -142,7 +146,11 @@ pub(crate) async fn send(
     let Some(target) = notifiers.list.iter().find(|it| it.id == payload.notifier) else {
         return Err(format!("notifier {:?} is not configured", payload.notifier));
     };
-    let alert = render(&payload, &notifiers.link_base);
+    let shop = notifiers
+        .shop_names
+        .get(&payload.shop_id)
+        .map(String::as_str);
+    let alert = render(&payload, &notifiers.link_base, shop);
     match notifiers::build(&target.notifier, &alert, now) {
         Outgoing::Http(request) => post(&notifiers.http, target, request).await,
         Outgoing::Email(message) => match &target.smtp {
@@ -153,7 +161,7 @@ pub(crate) async fn send(
 }
 
 /// The alert supervisors read, in Chinese like the dashboard.
-fn render(payload: &Payload, link_base: &str) -> Alert {
+fn render(payload: &Payload, link_base: &str, shop: Option<&str>) -> Alert {
     let (what, late) = match payload.stage.as_str() {
         "allocate" => ("订单", "待分配超时"),
         "claim" => ("包裹", "待领取超时"),
@@ -169,7 +177,8 @@ fn render(payload: &Payload, link_base: &str) -> Alert {
         _ => Severity::Warning,
     };
     let time = |millis: i64| mapping::rfc3339(Timestamp::from_unix_millis(millis), 480);
-    let mut body = format!("- {what}: **{id}**\n- 店铺: {}\n", payload.shop_id);
+    let shop = shop.map_or_else(|| payload.shop_id.to_string(), str::to_owned);
+    let mut body = format!("- {what}: **{id}**\n- 店铺: {shop}\n");
     if let Some(warehouse) = &payload.warehouse {
         body.push_str(&format!("- 仓库: {warehouse}\n"));
     }
@@ -293,11 +302,11 @@ mod tests {
             due_at: 1_760_086_400_000,
             escalate_at: 1_760_172_800_000,
         };
-        let alert = render(&payload, "http://hub.example/");
+        let alert = render(&payload, "http://hub.example/", Some("天猫旗舰店"));
         expect![[r#"
             Alert {
                 title: "包裹发货超时: 7",
-                body: "- 包裹: **7**\n- 店铺: 1\n- 仓库: JX01\n- 开始: 2025-10-09T16:53:20+08:00\n- 截止: 2025-10-10T16:53:20+08:00\n- 升级: 2025-10-11T16:53:20+08:00\n",
+                body: "- 包裹: **7**\n- 店铺: 天猫旗舰店\n- 仓库: JX01\n- 开始: 2025-10-09T16:53:20+08:00\n- 截止: 2025-10-10T16:53:20+08:00\n- 升级: 2025-10-11T16:53:20+08:00\n",
                 severity: Critical,
                 link: "http://hub.example/shipments/7",
                 dedup_key: "ship/shipment:7#3:escalated",

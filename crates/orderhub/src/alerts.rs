@@ -29,11 +29,10 @@ pub(crate) async fn setup(
     config: &Config,
     store: &dyn Store,
 ) -> anyhow::Result<(domain::DeadlinePolicy, Notifiers)> {
-    let shops: HashMap<String, domain::ShopId> = store
-        .shops()
-        .await?
-        .into_iter()
-        .map(|shop| (shop.code, shop.id))
+    let all = store.shops().await?;
+    let shops: HashMap<String, domain::ShopId> = all
+        .iter()
+        .map(|shop| (shop.code.clone(), shop.id))
         .collect();
     let policy = config.deadlines.policy(Some(&shops))?;
     let list = config
@@ -42,10 +41,9 @@ pub(crate) async fn setup(
         .map(crate::alert_config::NotifierConfig::build)
         .collect::<anyhow::Result<Vec<_>>>()?;
     let retry_millis = i64::try_from(config.deadlines.retry_seconds.saturating_mul(1000))?;
-    Ok((
-        policy,
-        Notifiers::new(list, config.deadlines.link_base.clone(), retry_millis),
-    ))
+    let mut notifiers = Notifiers::new(list, config.deadlines.link_base.clone(), retry_millis);
+    notifiers.shop_names = all.into_iter().map(|shop| (shop.id.0, shop.name)).collect();
+    Ok((policy, notifiers))
 }
 
 /// One check: assess at `now`, then deliver what is due.

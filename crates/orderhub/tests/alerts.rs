@@ -30,8 +30,8 @@ fn now() -> Timestamp {
 /// What the stand-ins received.
 #[derive(Default)]
 struct Received {
-    /// DingTalk: the markdown titles of verified requests.
-    robot: Vec<String>,
+    /// DingTalk: the markdown title and text of verified requests.
+    robot: Vec<(String, String)>,
     /// Webhook: `(status answered, dedup_key)` of verified requests.
     hook: Vec<(u16, String)>,
     /// Mail: `(envelope recipients, DATA)`.
@@ -63,8 +63,9 @@ async fn robot(State(seen): State<Shared>, RawQuery(query): RawQuery, body: Byte
         return r#"{"errcode":310000,"errmsg":"sign not match"}"#.to_owned();
     }
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    seen.robot
-        .push(body["markdown"]["title"].as_str().unwrap().to_owned());
+    let markdown = &body["markdown"];
+    let text = |field: &str| markdown[field].as_str().unwrap().to_owned();
+    seen.robot.push((text("title"), text("text")));
     r#"{"errcode":0,"errmsg":"ok"}"#.to_owned()
 }
 
@@ -265,10 +266,14 @@ to = ["ops@example.cn"]
 
     let seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(seen.refused.is_empty(), "{:?}", seen.refused);
-    let mut titles = seen.robot.clone();
-    titles.sort();
-    assert_eq!(titles.len(), 2, "{titles:?}");
-    assert!(titles[0].starts_with("【严重】订单"), "{titles:?}");
+    let mut robot = seen.robot.clone();
+    robot.sort();
+    assert_eq!(robot.len(), 2, "{robot:?}");
+    for (title, text) in &robot {
+        assert!(title.starts_with("【严重】订单"), "{title}");
+        assert!(text.contains("- 店铺: 天猫旗舰店"), "{text}");
+    }
+    assert!(robot[0].0.contains("超过承诺发货时间") || robot[1].0.contains("超过承诺发货时间"));
     // The webhook: a 500, its retry with the same dedup key, and the other alert once.
     assert_eq!(seen.hook.len(), 3, "{:?}", seen.hook);
     assert_eq!(seen.hook[0].0, 500);
