@@ -180,3 +180,91 @@ pub(crate) async fn racing_checks_raise_once(db: &TestDb) {
         .unwrap();
     assert_eq!(deliveries.len(), 2, "one raise, two notifiers");
 }
+
+pub(crate) async fn stage_starts_follow_claims_give_backs_and_take_overs(db: &TestDb) {
+    let store = db.open().await;
+    let (order, planned) = planned_shipment(&store, "STAGES-1").await;
+    let subject = Subject::Shipment(planned.id);
+    let stage_of = |work: &[domain::WorkItem], stage: Stage| {
+        work.iter()
+            .find(|it| it.stage == stage && it.subject == subject)
+            .map(|it| it.since)
+    };
+    let work = store.open_work(T0).await.unwrap();
+    assert_eq!(
+        stage_of(&work, Stage::Claim),
+        Some(T0),
+        "waiting since planned"
+    );
+    assert_eq!(stage_of(&work, Stage::Ship), None);
+    // The allocated order is the shipment's work now, apart from its promise.
+    let order_stages: Vec<Stage> = work
+        .iter()
+        .filter(|it| it.subject == Subject::Order(order))
+        .map(|it| it.stage)
+        .collect();
+    assert_eq!(order_stages, [Stage::Promised]);
+
+    let at = |hours: i64| T0.plus_millis(hours * HOUR);
+    let mut shipment = planned;
+    let steps = [
+        (
+            1,
+            "packer-a",
+            ShipmentEvent::Claim {
+                holder: "packer-a".to_owned(),
+                until: at(24),
+            },
+        ),
+        (
+            2,
+            "packer-a",
+            ShipmentEvent::GiveBack {
+                holder: "packer-a".to_owned(),
+            },
+        ),
+        (
+            3,
+            "packer-b",
+            ShipmentEvent::Claim {
+                holder: "packer-b".to_owned(),
+                until: at(24),
+            },
+        ),
+        (
+            4,
+            "lead",
+            ShipmentEvent::TakeOver {
+                holder: "lead".to_owned(),
+                until: at(24),
+            },
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (hour, who, event) in steps {
+        let actor = Actor::User(who.to_owned());
+        shipment = store
+            .apply_shipment_event(shipment.id, shipment.version, &event, &actor, at(hour))
+            .await
+            .unwrap();
+        let work = store.open_work(at(hour)).await.unwrap();
+        let hours = |since: Option<domain::Timestamp>| {
+            since.map(|it| (it.unix_millis() - T0.unix_millis()) / HOUR)
+        };
+        seen.push((
+            hour,
+            hours(stage_of(&work, Stage::Claim)),
+            hours(stage_of(&work, Stage::Ship)),
+        ));
+    }
+    assert_eq!(
+        seen,
+        [
+            (1, None, Some(1)),
+            (2, Some(2), None),
+            (3, None, Some(3)),
+            (4, None, Some(4)),
+        ],
+        "(hour, claim stage since, ship stage since)"
+    );
+}

@@ -75,4 +75,5 @@ conformance!(
     a_resend_ships_through_a_replacement_order,
     overdue_work_raises_once_escalates_and_clears,
     racing_checks_raise_once,
+    stage_starts_follow_claims_give_backs_and_take_overs,
 );
