@@ -6,6 +6,7 @@
 
 mod channel;
 mod clock;
+mod deadlines;
 mod error;
 mod fulfil;
 mod route;
@@ -19,6 +20,7 @@ pub use crate::channel::{
     ShipmentConfirmation, SyncLimits, Window,
 };
 pub use crate::clock::{Clock, ManualClock};
+pub use crate::deadlines::check_deadlines;
 pub use crate::error::{Error, Result};
 pub use crate::fulfil::{
     Lease, ScanOutcome, Station, claim_batch, expire_lapsed_claims, parse_shipment_barcode,
@@ -29,10 +31,11 @@ pub use crate::route::{
 };
 pub use crate::screen::{AddressCheck, ScreenReport, rescreen_held, screen};
 pub use crate::store::{
-    AfterSaleAction, ApiToken, DecisionRecord, EventRecord, IngestBatch, IngestItem, IngestReport,
-    MoneyEntry, NewAfterSale, NewReject, NewShipment, NewUser, OrderQuery, OrderSummary,
-    OutboxItem, RawDocument, Reject, RoutedDecision, RoutingBatch, SkuDefinition, StockRequest,
-    Store, StoredDecision, Stream, SyncStatus, UnknownSku, User,
+    ALERT_TOPIC, AfterSaleAction, AlertRecord, AlertReport, ApiToken, DecisionRecord, EventRecord,
+    IngestBatch, IngestItem, IngestReport, MoneyEntry, NewAfterSale, NewReject, NewShipment,
+    NewUser, OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision,
+    RoutingBatch, SkuDefinition, StockRequest, Store, StoredDecision, Stream, SyncStatus,
+    UnknownSku, User,
 };
 pub use crate::sync::{
     Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_after_sales, sync_orders,

@@ -2,10 +2,11 @@
 //! crosses the port. Both implementations live in the `store` crate and pass its conformance suite.
 
 use domain::{
-    Actor, AfterSale, AfterSaleEvent, AfterSaleId, AfterSaleKind, AfterSaleLine, ExternalId,
-    IngestDecision, Money, Order, OrderEvent, OrderId, OrderStatus, Permission, Quantity, Role,
-    Shipment, ShipmentEvent, ShipmentId, ShipmentLine, Shop, ShopId, SkuCode, StandardOrder,
-    StockLevel, Timestamp, Warehouse, WarehouseCode,
+    Actor, AfterSale, AfterSaleEvent, AfterSaleId, AfterSaleKind, AfterSaleLine, AlertChange,
+    AlertKey, AlertLevel, ExternalId, IngestDecision, Money, Order, OrderEvent, OrderId,
+    OrderStatus, Permission, Quantity, Role, Shipment, ShipmentEvent, ShipmentId, ShipmentLine,
+    Shop, ShopId, SkuCode, Stage, StandardOrder, StockLevel, Subject, Timestamp, Warehouse,
+    WarehouseCode, WorkItem,
 };
 
 use crate::error::Result;
@@ -383,6 +384,37 @@ pub struct UnknownSku {
 }
 
 /// The storage port. Methods take `at`/`now` from the caller; implementations never read the clock.
+/// An alert as kept: raised once per overdue stage and subject, escalated, cleared when done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub id: i64,
+    pub key: AlertKey,
+    pub stage: Stage,
+    pub subject: Subject,
+    pub level: AlertLevel,
+    pub shop: ShopId,
+    pub warehouse: Option<WarehouseCode>,
+    /// When the stage began and when it was due.
+    pub since: Timestamp,
+    pub due_at: Timestamp,
+    pub raised_at: Timestamp,
+    pub escalated_at: Option<Timestamp>,
+    pub cleared_at: Option<Timestamp>,
+}
+
+/// What [`Store::apply_alerts`] wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AlertReport {
+    pub raised: u32,
+    pub escalated: u32,
+    pub cleared: u32,
+    /// Outbox rows queued, one per notifier per raise or escalation.
+    pub deliveries: u32,
+}
+
+/// The outbox topic of alert deliveries; the row's key is the delivery's dedup key.
+pub const ALERT_TOPIC: &str = "alert.notify";
+
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
     /// Creates the shop with this code, or returns the existing one.
@@ -705,4 +737,31 @@ pub trait Store: Send + Sync {
 
     /// Remembers a shop's push message by the platform's event id; `false` when it was seen before.
     async fn record_push(&self, shop: ShopId, event_id: &str, at: Timestamp) -> Result<bool>;
+
+    /// The open work at `now` in every watched stage (paid orders not allocated, shipments waiting
+    /// for a claim, claimed shipments not shipped, paid orders not shipped), with when each stage
+    /// began.
+    async fn open_work(&self, now: Timestamp) -> Result<Vec<WorkItem>>;
+    /// Alerts raised and not cleared, oldest first.
+    async fn open_alerts(&self) -> Result<Vec<AlertRecord>>;
+    /// The latest alerts, open or cleared, newest first.
+    async fn recent_alerts(&self, limit: u32) -> Result<Vec<AlertRecord>>;
+    /// Writes `changes` (from `domain::assess`) at `at`, each with its event, and one
+    /// [`ALERT_TOPIC`] outbox row per notifier in `notifiers` for every raise and escalation, in
+    /// one transaction. A change another process already made is skipped, so racing checks still
+    /// raise once.
+    async fn apply_alerts(
+        &self,
+        changes: &[AlertChange],
+        notifiers: &[String],
+        at: Timestamp,
+    ) -> Result<AlertReport>;
+    /// [`Store::claim_outbox`] for alert deliveries only.
+    async fn claim_alert_deliveries(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_millis: i64,
+    ) -> Result<Vec<OutboxItem>>;
 }

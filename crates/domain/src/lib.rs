@@ -7,6 +7,7 @@
 mod access;
 mod after_sale;
 mod carrier;
+mod deadline;
 mod event;
 mod ids;
 mod ingest;
@@ -24,6 +25,10 @@ pub use crate::after_sale::{
     AfterSale, AfterSaleError, AfterSaleEvent, AfterSaleKind, AfterSaleLine, AfterSaleStatus,
 };
 pub use crate::carrier::{TrackingMismatch, carriers_with_rules, check_tracking};
+pub use crate::deadline::{
+    AlertAction, AlertChange, AlertKey, AlertLevel, Deadline, DeadlinePolicy, OpenAlert, Overdue,
+    Stage, Subject, WorkItem, apply_changes, assess,
+};
 pub use crate::event::{Actor, EventSubject};
 pub use crate::ids::{
     AfterSaleId, ExternalId, IdError, OrderId, Quantity, ShipmentId, ShopId, SkuCode, WarehouseCode,

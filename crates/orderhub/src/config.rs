@@ -26,6 +26,12 @@ pub(crate) struct Config {
     pub(crate) carriers: Vec<CarrierConfig>,
     #[serde(default)]
     pub(crate) routing: RoutingConfig,
+    /// How long each stage of fulfilment may take before it raises an alert.
+    #[serde(default)]
+    pub(crate) deadlines: crate::alert_config::DeadlinesConfig,
+    /// Where alerts go.
+    #[serde(default)]
+    pub(crate) notifiers: Vec<crate::alert_config::NotifierConfig>,
     #[serde(default)]
     pub(crate) print: PrintConfig,
 }
@@ -390,6 +396,49 @@ merge_keys = ["buyer", "receiver_name", "phone", "address"]
 # Without one, Debian's fonts-wqy-microhei (/usr/share/fonts/truetype/wqy/wqy-microhei.ttc).
 [print]
 # font = "fonts/wqy-microhei.ttc"
+# Deadlines per stage in hours (overdue, then escalated), from paid (allocate), allocated or given
+# back (claim), claimed (ship), and paid until shipped when the platform promised no ship-by time
+# (promised). Overrides name a shop or a warehouse; a warehouse's wins. Checked by `orderhub alerts
+# check` and every minute by `orderhub sync --watch`.
+[deadlines]
+allocate = { due_hours = 2, escalate_hours = 4 }
+claim = { due_hours = 4, escalate_hours = 8 }
+ship = { due_hours = 24, escalate_hours = 48 }
+promised = { due_hours = 48, escalate_hours = 72 }
+link_base = "http://127.0.0.1:8080"
+retry_seconds = 30
+
+[[deadlines.overrides]]
+warehouse = "JX01"
+stage = "ship"
+due_hours = 12
+escalate_hours = 24
+
+# Where alerts go: wecom, dingtalk, feishu, email or webhook. Secrets come from the named
+# environment variables.
+[[notifiers]]
+id = "ops-dingtalk"
+kind = "dingtalk"
+token_env = "DINGTALK_ACCESS_TOKEN"
+secret_env = "DINGTALK_SECRET"
+
+[[notifiers]]
+id = "ops-mail"
+kind = "email"
+smtp_host = "smtp.example.cn"
+smtp_port = 587
+smtp_tls = "starttls"
+username_env = "SMTP_USER"
+password_env = "SMTP_PASSWORD"
+from = "orderhub@example.cn"
+to = ["ops@example.cn"]
+utc_offset_minutes = 480
+
+[[notifiers]]
+id = "erp-webhook"
+kind = "webhook"
+url = "https://erp.example.cn/orderhub/alerts"
+secret_env = "ORDERHUB_WEBHOOK_SECRET"
 "#;
 
 const DEFAULT: &str = "[store]\nurl = \"sqlite://data/orderhub.db\"\n";
@@ -410,6 +459,14 @@ impl Config {
 
     pub(crate) fn parse(text: &str) -> anyhow::Result<Config> {
         let config: Config = toml::from_str(text)?;
+        config.deadlines.validate()?;
+        let mut ids = std::collections::BTreeSet::new();
+        for notifier in &config.notifiers {
+            notifier.validate()?;
+            if !ids.insert(notifier.id.as_str()) {
+                bail!("notifier {:?} is listed twice", notifier.id);
+            }
+        }
         for shop in &config.shops {
             let Some(channel) = domain::ChannelKind::parse(&shop.channel) else {
                 bail!("shop {:?}: unknown channel {:?}", shop.code, shop.channel);

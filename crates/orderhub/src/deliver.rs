@@ -22,6 +22,8 @@ pub(crate) struct Targets {
     pub(crate) connectors: HashMap<ShopId, Arc<dyn Connector>>,
     /// The share a shop lists, and per SKU where it differs.
     pub(crate) shares: HashMap<ShopId, (ListingShare, HashMap<SkuCode, ListingShare>)>,
+    /// Where alert deliveries go (`alerting.rs`), for alert rows this worker claims.
+    pub(crate) notifiers: crate::alerting::Notifiers,
 }
 
 /// What one delivery round did.
@@ -63,6 +65,7 @@ pub(crate) async fn deliver_once(
                 let sums = available.as_ref().expect("read just above");
                 push_stock(store, targets, sums, &item.key, now).await
             }
+            app::ALERT_TOPIC => crate::alerting::send(&targets.notifiers, &item, now).await,
             other => Err(format!("no delivery for topic {other:?}")),
         };
         // 30 s, 1 min, 2 min … up to an hour between attempts.
@@ -507,6 +510,7 @@ mod tests {
         ship(store.as_ref(), &shipment, "SF1400123456789", start).await;
 
         let targets = Targets {
+            notifiers: Default::default(),
             connectors: HashMap::from([(shop.id, connector.clone())]),
             shares: HashMap::from([(
                 shop.id,
@@ -638,6 +642,7 @@ mod tests {
                 .collect()
         };
         let targets = Targets {
+            notifiers: Default::default(),
             connectors: HashMap::from([(shop.id, connector.clone())]),
             shares: HashMap::new(),
         };

@@ -185,6 +185,7 @@ pub(crate) async fn run(
             .map(|(shop, connector)| (shop.id, connector.clone()))
             .collect(),
         shares: Default::default(),
+        notifiers: Default::default(),
     };
     println!(
         "OrderHub demo: data in {} (SQLite), simulated time runs {SPEED}× faster",

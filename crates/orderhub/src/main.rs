@@ -4,6 +4,9 @@
 mod address;
 mod address_bench;
 mod after_sales;
+mod alert_config;
+mod alerting;
+mod alerts;
 mod bench;
 mod config;
 mod deliver;
@@ -211,6 +214,11 @@ enum Command {
     /// Print a warehouse's paperwork as HTML or PDF: the batch pick list, packing slips or shipping
     /// labels (A4 or 100×150 mm thermal), with Code 128 and QR codes of the shipment barcode.
     Print(print::PrintArgs),
+    /// Deadline alerts: check now and deliver, or list them.
+    Alerts {
+        #[command(subcommand)]
+        command: alerts::AlertsCommand,
+    },
     /// Measure OrderHub; results are printed as a table and written as JSON.
     Bench {
         #[command(subcommand)]
@@ -267,6 +275,14 @@ fn run() -> anyhow::Result<()> {
             })
         }
         Command::Address { command } => address::run(command),
+        Command::Alerts { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                alerts::run(&config, store, command, now()).await
+            })
+        }
         Command::Route => {
             let config = Config::load(cli.config.as_deref())?;
             let base = config_dir(cli.config.as_deref());

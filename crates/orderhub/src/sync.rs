@@ -301,12 +301,14 @@ pub(crate) async fn run(
         false => Some(crate::routing::router(config, base, store.as_ref(), crate::now()).await?),
     };
     let mut jitter = Jitter::new(crate::now().unix_millis());
+    let (policy, notifiers) = crate::alerts::setup(config, store.as_ref()).await?;
     let targets = crate::deliver::Targets {
         connectors: shops
             .iter()
             .map(|(shop, connector, _, _)| (shop.id, connector.clone()))
             .collect(),
         shares: config.listing_shares(store.as_ref()).await?,
+        notifiers,
     };
     let worker = format!("orderhub-{}", std::process::id());
     if !watch {
@@ -360,7 +362,28 @@ pub(crate) async fn run(
         println!("taking pushes on http://{addr}/push/{{shop}}");
     }
     let mut due: Vec<Timestamp> = shops.iter().map(|_| crate::now()).collect();
+    let mut next_check = crate::now();
     loop {
+        // Deadlines, once a minute across every process (the lease is kept for the minute); the
+        // notifications it queues go out with the write-backs below.
+        let now = crate::now();
+        if now >= next_check {
+            next_check = now.plus_millis(60_000);
+            if store
+                .acquire_lease("alerts:check", &holder, now, 55_000)
+                .await?
+            {
+                let ids = targets.notifiers.ids();
+                match app::check_deadlines(store.as_ref(), &policy, &ids, now).await {
+                    Ok(report) if report != app::AlertReport::default() => println!(
+                        "alerts: {} raised, {} escalated, {} cleared",
+                        report.raised, report.escalated, report.cleared
+                    ),
+                    Ok(_) => {}
+                    Err(err) => eprintln!("deadline check: {err:#}"),
+                }
+            }
+        }
         for (i, (shop, connector, interval, first_days)) in shops.iter().enumerate() {
             let now = crate::now();
             if now < due[i] {

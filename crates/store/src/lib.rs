@@ -8,6 +8,7 @@
 //! SQLite has one writer at a time anyway, and a transaction per batch is what makes ingest fast.
 //! PostgreSQL runs on a `sqlx` pool; races are settled by conditional updates and row locks.
 
+mod alerts;
 mod fulfil;
 mod logic;
 mod postgres;

@@ -60,6 +60,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_access",
         include_str!("../migrations/postgres/0008_access.sql"),
     ),
+    (
+        "0009_alerts",
+        include_str!("../migrations/postgres/0009_alerts.sql"),
+    ),
 ];
 
 /// Keeps a reject once per shop, format and content while it is open; a repeat counts as an attempt.
@@ -2530,6 +2534,45 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn open_work(&self, _now: Timestamp) -> Result<Vec<domain::WorkItem>> {
+        in_tx!(self, |tx| crate::alerts::open_work(&mut tx.0))
+    }
+
+    async fn open_alerts(&self) -> Result<Vec<app::AlertRecord>> {
+        in_tx!(self, |tx| crate::alerts::alerts(&mut tx.0, true, 0))
+    }
+
+    async fn recent_alerts(&self, limit: u32) -> Result<Vec<app::AlertRecord>> {
+        in_tx!(self, |tx| crate::alerts::alerts(&mut tx.0, false, limit))
+    }
+
+    async fn apply_alerts(
+        &self,
+        changes: &[domain::AlertChange],
+        notifiers: &[String],
+        at: Timestamp,
+    ) -> Result<app::AlertReport> {
+        in_tx!(self, |tx| crate::alerts::apply_alerts(
+            &mut tx.0, changes, notifiers, at
+        ))
+    }
+
+    async fn claim_alert_deliveries(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_millis: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        in_tx!(self, |tx| crate::alerts::claim_deliveries(
+            &mut tx.0,
+            worker,
+            limit,
+            now,
+            lease_millis
+        ))
     }
 }
 

@@ -61,6 +61,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_access",
         include_str!("../migrations/sqlite/0008_access.sql"),
     ),
+    (
+        "0009_alerts",
+        include_str!("../migrations/sqlite/0009_alerts.sql"),
+    ),
 ];
 
 static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
@@ -2574,6 +2578,56 @@ impl Store for SqliteStore {
             )
             .map_err(db_err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn open_work(&self, _now: Timestamp) -> Result<Vec<domain::WorkItem>> {
+        self.transact(move |tx| block_on(crate::alerts::open_work(&mut tx.0)))
+            .await
+    }
+
+    async fn open_alerts(&self) -> Result<Vec<app::AlertRecord>> {
+        self.transact(move |tx| block_on(crate::alerts::alerts(&mut tx.0, true, 0)))
+            .await
+    }
+
+    async fn recent_alerts(&self, limit: u32) -> Result<Vec<app::AlertRecord>> {
+        self.transact(move |tx| block_on(crate::alerts::alerts(&mut tx.0, false, limit)))
+            .await
+    }
+
+    async fn apply_alerts(
+        &self,
+        changes: &[domain::AlertChange],
+        notifiers: &[String],
+        at: Timestamp,
+    ) -> Result<app::AlertReport> {
+        let (changes, notifiers) = (changes.to_vec(), notifiers.to_vec());
+        self.transact(move |tx| {
+            block_on(crate::alerts::apply_alerts(
+                &mut tx.0, &changes, &notifiers, at,
+            ))
+        })
+        .await
+    }
+
+    async fn claim_alert_deliveries(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_millis: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let worker = worker.to_owned();
+        self.transact(move |tx| {
+            block_on(crate::alerts::claim_deliveries(
+                &mut tx.0,
+                &worker,
+                limit,
+                now,
+                lease_millis,
+            ))
         })
         .await
     }

@@ -3,6 +3,7 @@
 //! database of its own that is dropped afterwards.
 
 mod access;
+mod alerts;
 mod crash;
 mod fulfilment;
 mod routing;
@@ -76,4 +77,7 @@ conformance!(
     a_platform_refund_intercepts_lines_being_packed,
     a_return_restocks_or_writes_off_and_refunds,
     a_resend_ships_through_a_replacement_order,
+    overdue_work_raises_once_escalates_and_clears,
+    racing_checks_raise_once,
+    stage_starts_follow_claims_give_backs_and_take_overs,
 );

@@ -1,6 +1,7 @@
 //! The stories every store must tell the same way.
 
 pub(crate) use crate::access::*;
+pub(crate) use crate::alerts::*;
 pub(crate) use crate::fulfilment::*;
 pub(crate) use crate::routing::*;
 
