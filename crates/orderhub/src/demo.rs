@@ -12,7 +12,8 @@ use std::time::Duration;
 use anyhow::Context;
 use app::{Clock, Connector, RetryPolicy, Store};
 use domain::{
-    ChannelKind, OrderStatus, Quantity, SkuCode, Timestamp, Warehouse, WarehouseCode, WarehouseKind,
+    ChannelKind, OrderStatus, Quantity, Role, SkuCode, Timestamp, Warehouse, WarehouseCode,
+    WarehouseKind,
 };
 
 use crate::pull_bench::{Started, start_douyin, start_shopify, start_taobao};
@@ -49,11 +50,50 @@ const WAREHOUSES: [(&str, &str, &str, &[&str]); 3] = [
     ("BS01", "保税仓", "330206", &["bonded"]),
 ];
 
+/// One demo user per role: login, name, role, warehouses. Each password is `demo-` and the login.
+const USERS: [(&str, &str, Role, &[&str]); 7] = [
+    ("admin", "管理员", Role::Admin, &[]),
+    ("ops", "运营主管", Role::Operations, &[]),
+    ("service", "客服", Role::CustomerService, &[]),
+    ("packer-jx", "嘉兴仓打包员", Role::Warehouse, &["JX01"]),
+    ("packer-gz", "广州仓打包员", Role::Warehouse, &["GZ01"]),
+    ("finance", "财务", Role::Finance, &[]),
+    ("marketing", "市场", Role::Marketing, &[]),
+];
+
+/// Creates the demo users that do not exist yet.
+async fn seed_users(store: &dyn Store, at: domain::Timestamp) -> anyhow::Result<()> {
+    for (login, name, role, warehouses) in USERS {
+        if store.user(login).await?.is_some() {
+            continue;
+        }
+        let password_hash =
+            web::hash_password(&format!("demo-{login}")).map_err(|e| anyhow::anyhow!(e))?;
+        store
+            .create_user(
+                &app::NewUser {
+                    login: login.to_owned(),
+                    name: name.to_owned(),
+                    role,
+                    warehouses: warehouses
+                        .iter()
+                        .map(|it| WarehouseCode::new(*it))
+                        .collect::<Result<_, _>>()?,
+                    password_hash,
+                },
+                at,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn run(
     data: &Path,
     reset: bool,
     orders_per_hour: u32,
     seconds: Option<u64>,
+    listen: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
     let deadline = seconds.map(|it| std::time::Instant::now() + Duration::from_secs(it));
     if reset && data.exists() {
@@ -187,10 +227,26 @@ pub(crate) async fn run(
         shares: Default::default(),
         notifiers: Default::default(),
     };
+    seed_users(store.as_ref(), crate::now()).await?;
+    let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = web::ApiState::new(store.clone(), Arc::new(crate::serve::WallClock));
+    let (addr, api) = web::serve_api(listen, state, async {
+        let _ = api_stopped.await;
+    })
+    .await
+    .with_context(|| format!("listening on {listen}"))?;
     println!(
         "OrderHub demo: data in {} (SQLite), simulated time runs {SPEED}× faster",
         data.display()
     );
+    println!(
+        "API: http://{addr}/api/v1 (OpenAPI at /api/v1/openapi.json), metrics: http://{addr}/metrics"
+    );
+    let logins: Vec<String> = USERS
+        .iter()
+        .map(|(login, _, role, _)| format!("{login} / demo-{login} ({})", role.as_str()))
+        .collect();
+    println!("users: {}", logins.join(", "));
     println!(
         "shops: tmall-demo, douyin-demo, shopify-demo (our simulators on loopback); Ctrl-C stops"
     );
@@ -244,6 +300,8 @@ pub(crate) async fn run(
     for server in servers {
         server.shutdown().await?;
     }
+    let _ = stop_api.send(());
+    api.await??;
     Ok(())
 }
 

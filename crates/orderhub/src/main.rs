@@ -21,6 +21,7 @@ mod remap;
 mod route_bench;
 mod routing;
 mod secrets;
+mod serve;
 mod shipments;
 mod simulate;
 mod skus;
@@ -62,9 +63,22 @@ enum Command {
         /// Stop by itself after this many seconds (else at Ctrl-C).
         #[arg(long)]
         seconds: Option<u64>,
+        /// Where the API and /metrics listen (port 0: any free port, printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
     },
     /// Create or upgrade the database schema of the configured store.
     Migrate,
+    /// Serve the API (/api/v1) and the operations endpoints (/healthz, /readyz, /metrics).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    /// People who sign in to the console and the API.
+    Users {
+        #[command(subcommand)]
+        command: serve::UsersCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -261,7 +275,23 @@ fn run() -> anyhow::Result<()> {
             reset,
             orders_per_hour,
             seconds,
-        } => runtime()?.block_on(demo::run(&data, reset, orders_per_hour, seconds)),
+            listen,
+        } => runtime()?.block_on(demo::run(&data, reset, orders_per_hour, seconds, listen)),
+        Command::Serve { listen } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                config.apply(store.as_ref()).await?;
+                serve::serve(store, listen).await
+            })
+        }
+        Command::Users { command } => {
+            let config = Config::load(cli.config.as_deref())?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                serve::users(store.as_ref(), command, now()).await
+            })
+        }
         Command::Migrate => {
             let config = Config::load(cli.config.as_deref())?;
             runtime()?.block_on(async {

@@ -18,7 +18,14 @@ fn orderhub(config: &Path, args: &[&str]) -> Output {
 fn a_warehouse_prints_its_open_shipments() {
     let data = tempfile::tempdir().unwrap();
     let demo = Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["demo", "--seconds", "4", "--data"])
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--seconds",
+            "4",
+            "--data",
+        ])
         .arg(data.path())
         .output()
         .unwrap();

@@ -50,7 +50,14 @@ fn tracking_for(carrier: &str) -> &'static str {
 fn a_station_claims_and_ships_from_scans() {
     let data = tempfile::tempdir().unwrap();
     let demo = Command::new(env!("CARGO_BIN_EXE_orderhub"))
-        .args(["demo", "--seconds", "5", "--data"])
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--seconds",
+            "5",
+            "--data",
+        ])
         .arg(data.path())
         .output()
         .unwrap();

@@ -22,3 +22,24 @@ pub async fn serve_push(
     let task = tokio::spawn(async move { axum::serve(listener, app).await });
     Ok((addr, task))
 }
+
+/// Serves the API and the operations endpoints on `listen` until `shutdown` resolves, then finishes
+/// the requests in flight; returns the bound address.
+pub async fn serve_api(
+    listen: std::net::SocketAddr,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let app = api::router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    });
+    Ok((addr, task))
+}

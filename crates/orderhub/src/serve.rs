@@ -1,0 +1,135 @@
+//! `orderhub serve` (the API and the operations endpoints on one address, stopped gracefully by
+//! Ctrl-C or SIGTERM: requests in flight finish) and `orderhub users` (people who sign in; the
+//! password comes from an environment variable or standard input, never the command line).
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use app::{Clock, NewUser, Store};
+use domain::{Role, Timestamp, WarehouseCode};
+
+/// The wall clock, for the API.
+pub(crate) struct WallClock;
+
+impl Clock for WallClock {
+    fn now(&self) -> Timestamp {
+        crate::now()
+    }
+}
+
+/// Resolves at Ctrl-C or SIGTERM.
+pub(crate) async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut it) => {
+                it.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+pub(crate) async fn serve(store: Arc<dyn Store>, listen: SocketAddr) -> anyhow::Result<()> {
+    let state = web::ApiState::new(store, Arc::new(WallClock));
+    let (addr, task) = web::serve_api(listen, state, stop_signal())
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    println!("OrderHub API on http://{addr}/api/v1 (OpenAPI at /api/v1/openapi.json)");
+    task.await??;
+    Ok(())
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum UsersCommand {
+    /// Every user and their role.
+    List,
+    /// Add a user. The password is read from ORDERHUB_PASSWORD, else from the first line of
+    /// standard input.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// admin, operations, customer_service, warehouse, finance or marketing.
+        #[arg(long)]
+        role: String,
+        /// A warehouse user's warehouses (repeat or comma separate).
+        #[arg(long, value_delimiter = ',')]
+        warehouse: Vec<String>,
+    },
+}
+
+pub(crate) async fn users(
+    store: &dyn Store,
+    command: UsersCommand,
+    at: Timestamp,
+) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::List => {
+            for user in store.users().await? {
+                let warehouses: Vec<&str> = user.warehouses.iter().map(|it| it.as_str()).collect();
+                println!(
+                    "{:<16} {:<18} {:<24} {}",
+                    user.login,
+                    user.role.as_str(),
+                    user.name,
+                    warehouses.join(",")
+                );
+            }
+            Ok(())
+        }
+        UsersCommand::Add {
+            login,
+            name,
+            role,
+            warehouse,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "--role {role:?}: use admin, operations, customer_service, warehouse, finance or marketing"
+                )
+            })?;
+            let warehouses = warehouse
+                .iter()
+                .map(|it| {
+                    WarehouseCode::new(it).map_err(|e| anyhow::anyhow!("--warehouse {it:?}: {e}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if role == Role::Warehouse && warehouses.is_empty() {
+                bail!("a warehouse user needs --warehouse");
+            }
+            let password = match std::env::var("ORDERHUB_PASSWORD") {
+                Ok(it) => it,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            if password.chars().count() < 8 {
+                bail!("the password needs at least 8 characters");
+            }
+            let password_hash = web::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            let user = store
+                .create_user(
+                    &NewUser {
+                        login,
+                        name,
+                        role,
+                        warehouses,
+                        password_hash,
+                    },
+                    at,
+                )
+                .await?;
+            println!("added {} ({})", user.login, user.role.as_str());
+            Ok(())
+        }
+    }
+}
