@@ -229,7 +229,7 @@ pub(crate) async fn run(
     };
     seed_users(store.as_ref(), crate::now()).await?;
     let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = web::ApiState::new(store.clone(), Arc::new(crate::serve::WallClock));
+    let state = web::ApiState::new(store.clone(), Arc::new(crate::WallClock));
     let (addr, api) = web::serve_api(listen, state, async {
         let _ = api_stopped.await;
     })

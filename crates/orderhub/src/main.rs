@@ -613,6 +613,15 @@ fn config_dir(path: Option<&std::path::Path>) -> PathBuf {
 }
 
 /// The one place the binary reads the clock.
+/// The wall clock, for what asks an `app::Clock` (the API, pushes, the simulators).
+pub(crate) struct WallClock;
+
+impl app::Clock for WallClock {
+    fn now(&self) -> domain::Timestamp {
+        now()
+    }
+}
+
 pub(crate) fn now() -> domain::Timestamp {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

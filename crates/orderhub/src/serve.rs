@@ -7,17 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use app::{Clock, NewUser, Store};
+use app::{NewUser, Store};
 use domain::{Role, Timestamp, WarehouseCode};
-
-/// The wall clock, for the API.
-pub(crate) struct WallClock;
-
-impl Clock for WallClock {
-    fn now(&self) -> Timestamp {
-        crate::now()
-    }
-}
 
 /// Resolves at Ctrl-C or SIGTERM.
 pub(crate) async fn stop_signal() {
@@ -36,7 +27,7 @@ pub(crate) async fn stop_signal() {
 }
 
 pub(crate) async fn serve(store: Arc<dyn Store>, listen: SocketAddr) -> anyhow::Result<()> {
-    let state = web::ApiState::new(store, Arc::new(WallClock));
+    let state = web::ApiState::new(store, Arc::new(crate::WallClock));
     let (addr, task) = web::serve_api(listen, state, stop_signal())
         .await
         .with_context(|| format!("listening on {listen}"))?;

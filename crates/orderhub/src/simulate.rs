@@ -4,18 +4,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::Clock;
-use domain::Timestamp;
-
-/// The wall clock, for the simulator's requests.
-struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        crate::now()
-    }
-}
-
 /// Serves until interrupted; prints what a shop's `[shops.api]` needs.
 pub(crate) async fn taobao(
     listen: SocketAddr,
@@ -28,7 +16,7 @@ pub(crate) async fn taobao(
     }
     let app = config.apps[0].clone();
     let grant = config.shops[0].sessions[0].clone();
-    let simulator = simulators::taobao::Simulator::new(config, Arc::new(SystemClock));
+    let simulator = simulators::taobao::Simulator::new(config, Arc::new(crate::WallClock));
     let (addr, server) =
         simulators::taobao::start(simulators::taobao::ServeConfig { listen, simulator }).await?;
     println!(
@@ -71,7 +59,7 @@ pub(crate) async fn shopify(
         config.app.client_id.clone(),
         config.app.client_secret.clone(),
     );
-    let simulator = simulators::shopify::Simulator::new(config, Arc::new(SystemClock));
+    let simulator = simulators::shopify::Simulator::new(config, Arc::new(crate::WallClock));
     let location = simulator.lock().shop().location_id;
     let (addr, server) =
         simulators::shopify::start(simulators::shopify::ServeConfig { listen, simulator }).await?;
@@ -133,7 +121,7 @@ pub(crate) async fn douyin(
         },
         seed,
     };
-    let simulator = simulators::douyin::Simulator::new(config, Arc::new(SystemClock));
+    let simulator = simulators::douyin::Simulator::new(config, Arc::new(crate::WallClock));
     let (addr, server) =
         simulators::douyin::start(simulators::douyin::ServeConfig { listen, simulator }).await?;
     println!("doudian simulator on http://{addr}");

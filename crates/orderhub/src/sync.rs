@@ -32,15 +32,6 @@ impl Pause for Sleep {
     }
 }
 
-/// The wall clock, for the push endpoint.
-struct WallClock;
-
-impl app::Clock for WallClock {
-    fn now(&self) -> Timestamp {
-        crate::now()
-    }
-}
-
 /// A small xorshift, seeded from the clock: jitter needs spread, not secrecy.
 struct Jitter(u64);
 
@@ -354,7 +345,7 @@ pub(crate) async fn run(
             .collect();
         let state = web::PushState {
             store: store.clone(),
-            clock: Arc::new(WallClock),
+            clock: Arc::new(crate::WallClock),
             shops: Arc::new(push_shops),
             changed,
         };
