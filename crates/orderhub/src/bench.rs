@@ -20,6 +20,19 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value = "target/bench")]
         out: PathBuf,
     },
+    /// Serve the API over N stored orders and keep C requests in flight for S seconds: look-ups
+    /// by id and searches by order id and phone tail.
+    Api {
+        #[arg(long, default_value_t = 100_000)]
+        orders: u64,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Where to write the JSON results.
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
     /// Import a synthetic GBK Taobao export of about N rows into a fresh SQLite store.
     Import {
         /// About how many rows (orders have 2–3 rows).
@@ -93,6 +106,12 @@ struct StoreResult {
 pub(crate) async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Address { out } => crate::address_bench::run(&out),
+        BenchCommand::Api {
+            orders,
+            connections,
+            seconds,
+            out,
+        } => crate::api_bench::run(orders, connections.max(1), seconds, &out).await,
         BenchCommand::Import { rows, out } => bench_import(rows, &out).await,
         BenchCommand::Pull {
             platform,

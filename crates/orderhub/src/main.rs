@@ -7,6 +7,7 @@ mod after_sales;
 mod alert_config;
 mod alerting;
 mod alerts;
+mod api_bench;
 mod bench;
 mod config;
 mod deliver;
