@@ -64,6 +64,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_alerts",
         include_str!("../migrations/postgres/0009_alerts.sql"),
     ),
+    (
+        "0010_search",
+        include_str!("../migrations/postgres/0010_search.sql"),
+    ),
 ];
 
 /// Keeps a reject once per shop, format and content while it is open; a repeat counts as an attempt.
@@ -1354,28 +1358,15 @@ impl Store for PostgresStore {
     }
 
     async fn search_orders(&self, q: &OrderQuery) -> Result<Vec<OrderSummary>> {
-        let rows = sqlx::query(
-            "select o.id, o.shop_id, o.external_id, o.status, o.created_at, o.receiver_name, o.paid_minor, o.currency \
-             from orders o where ($1::bigint is null or o.shop_id = $1) and ($2::text is null or o.status = $2) \
-             and ($3::text is null or o.external_id = $3) and ($4::text is null or o.receiver_phone like '%' || $4) \
-             and ($5::text is null or o.receiver_name = $5) \
-             and ($6::text is null or exists (select 1 from order_lines l where l.order_id = o.id and l.sku = $6)) \
-             and ($7::bigint is null or o.created_at >= $7) and ($8::bigint is null or o.created_at < $8) \
-             and ($9::bigint is null or o.id < $9) order by o.id desc limit $10",
-        )
-        .bind(q.shop.map(|it| it.0))
-        .bind(q.status.map(OrderStatus::as_str))
-        .bind(q.external_id.as_deref())
-        .bind(q.phone_tail.as_deref())
-        .bind(q.receiver_name.as_deref())
-        .bind(q.sku.as_ref().map(SkuCode::as_str))
-        .bind(q.created_from.map(Timestamp::unix_millis))
-        .bind(q.created_to.map(Timestamp::unix_millis))
-        .bind(q.before.map(|it| it.0))
-        .bind(i64::from(q.limit.clamp(1, 1000)))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
+        let (sql, values) = rows::search_sql(q, true);
+        let mut query = sqlx::query(&sql);
+        for value in values {
+            query = match value {
+                rows::SearchValue::Int(n) => query.bind(n),
+                rows::SearchValue::Text(t) => query.bind(t),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter()
             .map(|r| {
                 Ok(OrderSummary {

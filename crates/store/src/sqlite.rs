@@ -65,6 +65,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_alerts",
         include_str!("../migrations/sqlite/0009_alerts.sql"),
     ),
+    (
+        "0010_search",
+        include_str!("../migrations/sqlite/0010_search.sql"),
+    ),
 ];
 
 static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
@@ -1298,38 +1302,29 @@ impl Store for SqliteStore {
     }
 
     async fn search_orders(&self, query: &OrderQuery) -> Result<Vec<OrderSummary>> {
-        let q = query.clone();
+        let (sql, values) = rows::search_sql(query, false);
         self.transact(move |tx| {
-            let mut stmt = tx
-                .0
-                .prepare_cached(
-                    "select o.id, o.shop_id, o.external_id, o.status, o.created_at, o.receiver_name, o.paid_minor, o.currency \
-                     from orders o where (?1 is null or o.shop_id = ?1) and (?2 is null or o.status = ?2) \
-                     and (?3 is null or o.external_id = ?3) and (?4 is null or o.receiver_phone like '%' || ?4) \
-                     and (?5 is null or o.receiver_name = ?5) \
-                     and (?6 is null or exists (select 1 from order_lines l where l.order_id = o.id and l.sku = ?6)) \
-                     and (?7 is null or o.created_at >= ?7) and (?8 is null or o.created_at < ?8) \
-                     and (?9 is null or o.id < ?9) order by o.id desc limit ?10",
-                )
-                .map_err(db_err)?;
+            let mut stmt = tx.0.prepare_cached(&sql).map_err(db_err)?;
+            let bound: Vec<&dyn rusqlite::ToSql> = values
+                .iter()
+                .map(|it| match it {
+                    rows::SearchValue::Int(n) => n as &dyn rusqlite::ToSql,
+                    rows::SearchValue::Text(t) => t as &dyn rusqlite::ToSql,
+                })
+                .collect();
             let rows = stmt
-                .query_map(
-                    params![
-                        q.shop.map(|it| it.0),
-                        q.status.map(OrderStatus::as_str),
-                        q.external_id,
-                        q.phone_tail,
-                        q.receiver_name,
-                        q.sku.as_ref().map(SkuCode::as_str),
-                        q.created_from.map(Timestamp::unix_millis),
-                        q.created_to.map(Timestamp::unix_millis),
-                        q.before.map(|it| it.0),
-                        i64::from(q.limit.clamp(1, 1000)),
-                    ],
-                    |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, String>(5)?, r.get::<_, i64>(6)?, r.get::<_, String>(7)?))
-                    },
-                )
+                .query_map(bound.as_slice(), |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                })
                 .map_err(db_err)?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db_err)?;
@@ -1338,7 +1333,8 @@ impl Store for SqliteStore {
                     Ok(OrderSummary {
                         id: OrderId(id),
                         shop: ShopId(shop),
-                        external_id: ExternalId::new(ext).map_err(|err| corrupt("external id", err))?,
+                        external_id: ExternalId::new(ext)
+                            .map_err(|err| corrupt("external id", err))?,
                         status: parse_status(&status)?,
                         created_at: Timestamp::from_unix_millis(created),
                         receiver_name: name,

@@ -180,6 +180,25 @@ pub(crate) async fn search_finds_orders(db: &TestDb) {
             .iter()
             .any(|it| it.external_id == target.external_id)
     );
+    // A longer tail narrows by every digit given, not only the last four.
+    let long_tail = &target.receiver.phone[target.receiver.phone.len() - 6..];
+    let by_long_tail = store
+        .search_orders(&OrderQuery {
+            phone_tail: Some(long_tail.to_owned()),
+            limit: 50,
+            ..OrderQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        by_long_tail
+            .iter()
+            .any(|it| it.external_id == target.external_id)
+    );
+    for found in &by_long_tail {
+        let order = store.load_order(found.id).await.unwrap();
+        assert!(order.data.receiver.phone.ends_with(long_tail));
+    }
     let by_id = store
         .search_orders(&OrderQuery {
             external_id: Some("S017".to_owned()),
