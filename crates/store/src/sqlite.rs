@@ -138,11 +138,22 @@ static UPSERT_LINES: LazyLock<Vec<String>> = LazyLock::new(|| {
     )
 });
 
-/// The embedded store.
+/// The embedded store: one writer connection, and readers beside it (WAL lets readers work while
+/// the writer writes) for the look-ups the API and the console make most.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Readers>,
 }
+
+/// Read-only connections, taken in turn.
+struct Readers {
+    conns: Vec<Mutex<Connection>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+/// How many read-only connections a store opens.
+const READERS: usize = 4;
 
 fn db_err(err: rusqlite::Error) -> Error {
     Error::Storage(format!("sqlite: {err}"))
@@ -152,12 +163,33 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open(path).map_err(db_err)?;
-        let store = SqliteStore::setup(conn)?;
+        let conn = SqliteStore::setup(conn)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open(path).map_err(db_err)?;
+            reader
+                .execute_batch(
+                    "pragma query_only = on;
+                     pragma busy_timeout = 5000;
+                     pragma cache_size = -16384;
+                     pragma temp_store = memory;",
+                )
+                .map_err(db_err)?;
+            reader.set_prepared_statement_cache_capacity(64);
+            readers.push(Mutex::new(reader));
+        }
+        let store = SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Readers {
+                conns: readers,
+                next: std::sync::atomic::AtomicUsize::new(0),
+            }),
+        };
         start_checkpointer(path, Arc::downgrade(&store.conn))?;
         Ok(store)
     }
 
-    fn setup(mut conn: Connection) -> Result<SqliteStore> {
+    fn setup(mut conn: Connection) -> Result<Connection> {
         conn.execute_batch(
             "pragma journal_mode = wal;
              pragma synchronous = normal;
@@ -170,9 +202,35 @@ impl SqliteStore {
         .map_err(db_err)?;
         conn.set_prepared_statement_cache_capacity(128);
         migrate(&mut conn)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+        Ok(conn)
+    }
+
+    /// Runs the read-only `f` in one read transaction on a reader connection (a snapshot of what
+    /// was committed when it began), on the blocking pool.
+    async fn read<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut SqliteTx<'_>) -> Result<R> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let start = readers
+                .next
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let count = readers.conns.len();
+            // A free reader if there is one, else wait for the next in turn.
+            let mut conn = (0..count)
+                .find_map(|i| readers.conns[(start + i) % count].try_lock().ok())
+                .map_or_else(|| readers.conns[start % count].lock(), Ok)
+                .map_err(|_| Error::Storage("sqlite reader poisoned".to_owned()))?;
+            let tx = conn.transaction().map_err(db_err)?;
+            let mut tx = SqliteTx(tx);
+            let out = f(&mut tx)?;
+            tx.0.commit().map_err(db_err)?;
+            Ok(out)
         })
+        .await
+        .map_err(|err| Error::Storage(format!("sqlite task failed: {err}")))?
     }
 
     /// Runs `f` in one transaction on the blocking pool; commits when it returns `Ok`.
@@ -1286,7 +1344,7 @@ impl Store for SqliteStore {
     }
 
     async fn load_order(&self, id: OrderId) -> Result<Order> {
-        self.transact(move |tx| block_on(logic::load_order(tx, id.0)))
+        self.read(move |tx| block_on(logic::load_order(tx, id.0)))
             .await
     }
 
@@ -1303,7 +1361,7 @@ impl Store for SqliteStore {
 
     async fn search_orders(&self, query: &OrderQuery) -> Result<Vec<OrderSummary>> {
         let (sql, values) = rows::search_sql(query, false);
-        self.transact(move |tx| {
+        self.read(move |tx| {
             let mut stmt = tx.0.prepare_cached(&sql).map_err(db_err)?;
             let bound: Vec<&dyn rusqlite::ToSql> = values
                 .iter()
@@ -1372,7 +1430,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_orders(&self) -> Result<Vec<(OrderStatus, u64)>> {
-        self.transact(|tx| {
+        self.read(|tx| {
             let mut stmt =
                 tx.0.prepare_cached(
                     "select status, count(*) from orders group by status order by status",
@@ -1702,7 +1760,7 @@ impl Store for SqliteStore {
 
     async fn load_orders(&self, ids: &[OrderId]) -> Result<Vec<Order>> {
         let ids = ids.to_vec();
-        self.transact(move |tx| block_on(logic::load_orders(tx, &ids)))
+        self.read(move |tx| block_on(logic::load_orders(tx, &ids)))
             .await
     }
 
@@ -1806,7 +1864,7 @@ impl Store for SqliteStore {
     }
 
     async fn order_events(&self, id: OrderId) -> Result<Vec<EventRecord>> {
-        self.transact(move |tx| {
+        self.read(move |tx| {
             let mut stmt = tx
                 .0
                 .prepare_cached("select id, subject_kind, subject_id, kind, actor, at, before, after, note from events where subject_kind = 'order' and subject_id = ?1 order by id")
@@ -1877,7 +1935,7 @@ impl Store for SqliteStore {
     }
 
     async fn stock_levels(&self) -> Result<Vec<(WarehouseCode, SkuCode, StockLevel)>> {
-        self.transact(|tx| {
+        self.read(|tx| {
             let mut stmt = tx
                 .0
                 .prepare("select warehouse, sku, on_hand, reserved, safety, allow_oversell from stock order by warehouse, sku")
@@ -1968,7 +2026,7 @@ impl Store for SqliteStore {
     }
 
     async fn load_shipment(&self, id: ShipmentId) -> Result<Shipment> {
-        self.transact(move |tx| block_on(logic::load_shipment(tx, id.0)))
+        self.read(move |tx| block_on(logic::load_shipment(tx, id.0)))
             .await
     }
 
@@ -2002,12 +2060,12 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Shipment>> {
         let warehouse = warehouse.map(|it| it.as_str().to_owned());
-        self.transact(move |tx| block_on(fulfil::open_shipments(tx, warehouse.as_deref(), limit)))
+        self.read(move |tx| block_on(fulfil::open_shipments(tx, warehouse.as_deref(), limit)))
             .await
     }
 
     async fn order_shipments(&self, order: OrderId) -> Result<Vec<Shipment>> {
-        self.transact(move |tx| block_on(fulfil::order_shipments(tx, order)))
+        self.read(move |tx| block_on(fulfil::order_shipments(tx, order)))
             .await
     }
 
@@ -2033,12 +2091,12 @@ impl Store for SqliteStore {
     }
 
     async fn load_after_sale(&self, id: AfterSaleId) -> Result<AfterSale> {
-        self.transact(move |tx| block_on(fulfil::load_after_sale(tx, id.0)))
+        self.read(move |tx| block_on(fulfil::load_after_sale(tx, id.0)))
             .await
     }
 
     async fn after_sales(&self, order: Option<OrderId>, open_only: bool) -> Result<Vec<AfterSale>> {
-        self.transact(move |tx| block_on(fulfil::after_sales(tx, order, open_only)))
+        self.read(move |tx| block_on(fulfil::after_sales(tx, order, open_only)))
             .await
     }
 
@@ -2067,7 +2125,7 @@ impl Store for SqliteStore {
     }
 
     async fn money_ledger(&self, order: OrderId) -> Result<Vec<MoneyEntry>> {
-        self.transact(move |tx| block_on(fulfil::money_ledger(tx, order)))
+        self.read(move |tx| block_on(fulfil::money_ledger(tx, order)))
             .await
     }
 
@@ -2308,7 +2366,7 @@ impl Store for SqliteStore {
 
     async fn user(&self, login: &str) -> Result<Option<User>> {
         let login = login.to_owned();
-        self.transact(move |tx| {
+        self.read(move |tx| {
             let mut stmt =
                 tx.0.prepare_cached(&format!("{USER_COLUMNS} where login = ?1"))
                     .map_err(db_err)?;
@@ -2354,7 +2412,7 @@ impl Store for SqliteStore {
 
     async fn session(&self, key_hash: &str, now: Timestamp) -> Result<Option<(User, String)>> {
         let key_hash = key_hash.to_owned();
-        self.transact(move |tx| {
+        self.read(move |tx| {
             let mut stmt = tx
                 .0
                 .prepare_cached(
@@ -2415,7 +2473,7 @@ impl Store for SqliteStore {
 
     async fn token(&self, token_hash: &str) -> Result<Option<(User, ApiToken)>> {
         let token_hash = token_hash.to_owned();
-        self.transact(move |tx| {
+        self.read(move |tx| {
             let mut stmt = tx
                 .0
                 .prepare_cached(
