@@ -1,7 +1,7 @@
 //! The dashboard: orders to process and to ship, held orders, open parcels, the overdue ratio
-//! (paid orders not shipped past their ship-by time, under the default deadlines), how long the
-//! open work of each stage has waited (median and p90), orders per hour over the last day, and the
-//! open work per shop and per warehouse, with the charts drawn as SVG on the server. `/events`
+//! (paid orders not shipped past their ship-by time, under the default deadlines), each stage's
+//! median and p90 time over the last day (`Store::flow_figures`, from the event log) beside its open
+//! and overdue work, orders per hour over the last day, and the open work per shop and per warehouse, with the charts drawn as SVG on the server. `/events`
 //! pushes the headline figures every few seconds as server-sent events; the page works without them.
 
 use std::collections::BTreeMap;
@@ -46,12 +46,14 @@ pub(super) struct Headline {
     pub(super) overdue_ratio: String,
 }
 
-/// One stage's open work: how many, how long they have waited, how many are past due.
+/// One stage: how many completed over the last day and how long they took, how many are open and
+/// how many of those are past due.
 pub(super) struct StageRow {
     pub(super) label: &'static str,
-    pub(super) open: usize,
+    pub(super) completed: u64,
     pub(super) median: String,
-    pub p90: String,
+    pub(super) p90: String,
+    pub(super) open: usize,
     pub(super) overdue: usize,
 }
 
@@ -86,13 +88,9 @@ pub(super) async fn page(
         .await
         .map_err(fail)?;
     let work = state.store.open_work(now).await.map_err(fail)?;
-    let recent = state
+    let flow = state
         .store
-        .search_orders(&app::OrderQuery {
-            created_from: Some(now.plus_millis(-24 * HOUR)),
-            limit: 100_000,
-            ..app::OrderQuery::default()
-        })
+        .flow_figures(now.plus_millis(-24 * HOUR))
         .await
         .map_err(fail)?;
     let shops = state.store.shops().await.map_err(fail)?;
@@ -101,9 +99,9 @@ pub(super) async fn page(
     let headline = headline(&counts, open.len() as u64, &work, &policy, now);
     let stages = Stage::ALL
         .into_iter()
-        .map(|stage| stage_row(w, stage, &work, &policy, now))
+        .map(|stage| stage_row(w, stage, &flow, &work, &policy, now))
         .collect();
-    let per_hour = per_hour(recent.iter().map(|it| it.created_at), now);
+    let per_hour = per_hour(&flow.arrivals, now);
     let by_status: Vec<(String, u64)> = counts
         .iter()
         .filter(|(_, n)| *n > 0)
@@ -184,16 +182,13 @@ fn headline(
 fn stage_row(
     w: &'static Words,
     stage: Stage,
+    flow: &app::FlowFigures,
     work: &[domain::WorkItem],
     policy: &DeadlinePolicy,
     now: Timestamp,
 ) -> StageRow {
     let items: Vec<_> = work.iter().filter(|it| it.stage == stage).collect();
-    let mut ages: Vec<i64> = items
-        .iter()
-        .map(|it| now.unix_millis() - it.since.unix_millis())
-        .collect();
-    ages.sort_unstable();
+    let done = flow.stages.iter().find(|it| it.stage == stage);
     let overdue = items
         .iter()
         .filter(|it| policy.due_times(it).is_some_and(|(due, _)| due <= now))
@@ -206,20 +201,12 @@ fn stage_row(
     };
     StageRow {
         label,
+        completed: done.map_or(0, |it| it.completed),
+        median: done.map_or_else(|| "–".to_owned(), |it| duration(it.median_millis)),
+        p90: done.map_or_else(|| "–".to_owned(), |it| duration(it.p90_millis)),
         open: items.len(),
-        median: percentile(&ages, 50).map_or_else(|| "–".to_owned(), duration),
-        p90: percentile(&ages, 90).map_or_else(|| "–".to_owned(), duration),
         overdue,
     }
-}
-
-/// The nearest-rank percentile of sorted values.
-fn percentile(sorted: &[i64], percent: usize) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (percent * sorted.len()).div_ceil(100).max(1);
-    Some(sorted[rank - 1])
 }
 
 /// Milliseconds as `2d 3h`, `1h 05m` or `7m`.
@@ -233,14 +220,14 @@ fn duration(millis: i64) -> String {
     }
 }
 
-/// Orders created in each of the last 24 hours, oldest first, labelled by local hour.
-fn per_hour(created: impl Iterator<Item = Timestamp>, now: Timestamp) -> Vec<(String, u64)> {
+/// Orders arrived in each of the last 24 hours, oldest first, labelled by local hour.
+fn per_hour(arrivals: &[(Timestamp, u64)], now: Timestamp) -> Vec<(String, u64)> {
     let this_hour = now.unix_millis().div_euclid(HOUR);
     let mut counts = [0u64; 24];
-    for at in created {
+    for (at, n) in arrivals {
         let ago = this_hour - at.unix_millis().div_euclid(HOUR);
         if (0..24).contains(&ago) {
-            counts[23 - ago as usize] += 1;
+            counts[23 - ago as usize] += n;
         }
     }
     counts
@@ -302,15 +289,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn percentiles_take_the_nearest_rank() {
-        let ages: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&ages, 50), Some(5));
-        assert_eq!(percentile(&ages, 90), Some(9));
-        assert_eq!(percentile(&[7], 90), Some(7));
-        assert_eq!(percentile(&[], 50), None);
-    }
-
-    #[test]
     fn durations_read_as_days_hours_and_minutes() {
         assert_eq!(duration(7 * 60_000), "7m");
         assert_eq!(duration(65 * 60_000), "1h 05m");
@@ -318,15 +296,14 @@ mod tests {
     }
 
     #[test]
-    fn orders_fall_into_the_hour_they_were_created() {
+    fn arrivals_fall_into_their_hour_of_the_last_day() {
         let now = Timestamp::from_unix_millis(100 * HOUR + 10);
-        let created = [
-            now,
-            Timestamp::from_unix_millis(100 * HOUR),
-            Timestamp::from_unix_millis(99 * HOUR + 5),
-            Timestamp::from_unix_millis(50 * HOUR),
+        let arrivals = [
+            (Timestamp::from_unix_millis(50 * HOUR), 4),
+            (Timestamp::from_unix_millis(99 * HOUR), 1),
+            (Timestamp::from_unix_millis(100 * HOUR), 2),
         ];
-        let hours = per_hour(created.into_iter(), now);
+        let hours = per_hour(&arrivals, now);
         assert_eq!(hours.len(), 24);
         assert_eq!(hours[23].1, 2, "this hour");
         assert_eq!(hours[22].1, 1, "the hour before");
