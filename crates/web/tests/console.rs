@@ -247,6 +247,9 @@ async fn every_page_asks_who_is_signing_in_and_what_their_role_allows() {
         ("ops", "/station"),
         ("ops", "/users"),
         ("packer-gz", "/events"),
+        ("packer-gz", "/shops"),
+        ("packer-gz", "/rules"),
+        ("packer-gz", "/after-sales"),
     ] {
         let page = get(&world, uri, login).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{login} {uri}");
@@ -262,6 +265,9 @@ async fn every_page_asks_who_is_signing_in_and_what_their_role_allows() {
         ("market", "/stock"),
         ("packer-gz", "/station"),
         ("admin", "/station"),
+        ("ops", "/shops"),
+        ("ops", "/rules"),
+        ("market", "/after-sales"),
     ] {
         assert_eq!(
             get(&world, uri, login).await.status,
@@ -496,4 +502,26 @@ async fn the_dashboard_streams_its_figures() {
     assert!(text.contains("event: figures"), "{text}");
     assert!(text.contains("\"on_hold\":1"), "{text}");
     assert!(text.contains("\"open_parcels\":1"), "{text}");
+}
+
+#[tokio::test]
+async fn the_shops_page_tells_a_failing_sync_and_its_error() {
+    let world = world().await;
+    let shop = world.store.shops().await.unwrap()[0].id;
+    world
+        .store
+        .set_sync_status(&app::SyncStatus {
+            shop,
+            stream: Stream::Orders,
+            ok: false,
+            last_error: "auth: session expired".to_owned(),
+            at: T0,
+        })
+        .await
+        .unwrap();
+    let page = get(&world, "/shops", "ops").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("天猫旗舰店"), "{}", page.html);
+    assert!(page.html.contains("失败"), "{}", page.html);
+    assert!(page.html.contains("auth: session expired"), "{}", page.html);
 }

@@ -10,6 +10,7 @@ mod dashboard;
 mod orders;
 mod pages;
 mod session;
+mod shops;
 mod station;
 pub mod words;
 
@@ -46,6 +47,9 @@ pub fn router(state: ApiState) -> Router {
         .route("/station/claim", post(station::claim))
         .route("/station/scan", post(station::scan))
         .route("/stock", get(pages::stock))
+        .route("/after-sales", get(pages::after_sales))
+        .route("/rules", get(pages::rules))
+        .route("/shops", get(shops::page))
         .route("/users", get(pages::users))
         .route("/static/console.css", get(css))
         .layer(axum::middleware::from_fn(remember_lang))
@@ -165,6 +169,13 @@ impl Viewer {
             ("/review", w.nav_review, me.may(Permission::ReviewOrders)),
             ("/station", w.nav_station, me.may(Permission::WorkShipments)),
             ("/stock", w.nav_stock, me.may(Permission::ReadStock)),
+            (
+                "/after-sales",
+                w.nav_after_sales,
+                me.may(Permission::ReadAfterSales),
+            ),
+            ("/rules", w.nav_rules, me.may(Permission::ReadRules)),
+            ("/shops", w.nav_shops, me.may(Permission::ReadShops)),
             ("/users", w.nav_users, me.may(Permission::ManageUsers)),
         ];
         let nav = links

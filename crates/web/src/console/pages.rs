@@ -1,5 +1,5 @@
-//! The console's tables: available stock per SKU × warehouse (refreshed in place while open) and
-//! the users with their roles.
+//! The console's tables: available stock per SKU × warehouse (refreshed in place while open), the
+//! open after-sales, the rule set in force, and the users with their roles.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -75,4 +75,77 @@ pub(super) async fn users(
         chrome: viewer.chrome("/users"),
         users,
     }))
+}
+
+/// An open after-sale case as the page lists it.
+struct CaseRow {
+    id: i64,
+    order: i64,
+    kind: String,
+    status: String,
+    reason: String,
+    refund: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/after_sales.html")]
+struct AfterSalesPage {
+    chrome: Chrome,
+    cases: Vec<CaseRow>,
+}
+
+pub(super) async fn after_sales(
+    State(state): State<ApiState>,
+    viewer: Viewer,
+) -> Result<Response, Refusal> {
+    viewer.require(Permission::ReadAfterSales, "read after-sales")?;
+    let cases = state
+        .store
+        .after_sales(None, true)
+        .await
+        .map_err(|err| Refusal::api(viewer.lang, err.into()))?
+        .into_iter()
+        .map(|it| CaseRow {
+            id: it.id.0,
+            order: it.order.0,
+            kind: it.kind.as_str().to_owned(),
+            status: it.status.as_str().to_owned(),
+            reason: it.reason.clone(),
+            refund: decimal(it.refund_minor()),
+        })
+        .collect();
+    Ok(render(&AfterSalesPage {
+        chrome: viewer.chrome("/after-sales"),
+        cases,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "console/rules.html")]
+struct RulesPage {
+    chrome: Chrome,
+    rules: Option<(u32, String)>,
+}
+
+pub(super) async fn rules(
+    State(state): State<ApiState>,
+    viewer: Viewer,
+) -> Result<Response, Refusal> {
+    viewer.require(Permission::ReadRules, "read the rules")?;
+    let rules = state
+        .store
+        .rule_set(None)
+        .await
+        .map_err(|err| Refusal::api(viewer.lang, err.into()))?;
+    Ok(render(&RulesPage {
+        chrome: viewer.chrome("/rules"),
+        rules,
+    }))
+}
+
+/// Minor units as decimal text with two places, never through a float.
+fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
