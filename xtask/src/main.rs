@@ -2,8 +2,9 @@
 //!
 //! `cargo xtask test` is the project's one test command: it makes sure
 //! PostgreSQL is up and the print tools are installed (poppler-utils and a
-//! CJK font, for the documents' render test), then runs every test in the
-//! workspace.
+//! CJK font, for the documents' render test) and so is the browser
+//! (Chromium and chromedriver, for the console's browser test), then runs
+//! every test in the workspace.
 
 #[cfg(test)]
 mod tidy;
@@ -23,6 +24,9 @@ const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Debian packages the documents' render test needs: `pdftoppm`/`pdftotext`
 /// and the font PDFs embed by default.
 const PRINT_PACKAGES: &[&str] = &["poppler-utils", "fonts-wqy-microhei"];
+/// Debian packages the web console's browser test drives: headless Chromium
+/// and its WebDriver server.
+const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 const USAGE: &str = "usage: cargo xtask test [cargo test arguments...]";
 
 fn main() -> ExitCode {
@@ -48,7 +52,7 @@ fn run() -> Result<()> {
 /// running PostgreSQL, and exits with its status.
 fn test(extra: Vec<OsString>) -> Result<()> {
     ensure_postgres()?;
-    ensure_print_tools()?;
+    ensure_packages(&[PRINT_PACKAGES, BROWSER_PACKAGES].concat())?;
     let mut cargo = Command::new(cargo());
     cargo
         .current_dir(workspace_root())
@@ -57,7 +61,9 @@ fn test(extra: Vec<OsString>) -> Result<()> {
         // The PostgreSQL stories fail rather than skip when the server is missing.
         .env("ORDERHUB_REQUIRE_POSTGRES", "1")
         // The render test fails rather than skips when poppler or the font is missing.
-        .env("ORDERHUB_REQUIRE_PRINT_TOOLS", "1");
+        .env("ORDERHUB_REQUIRE_PRINT_TOOLS", "1")
+        // The console's browser test fails rather than skips when Chromium is missing.
+        .env("ORDERHUB_REQUIRE_BROWSER", "1");
     if env::var_os(POSTGRES_URL_VAR).is_none() {
         cargo.env(POSTGRES_URL_VAR, POSTGRES_URL);
     }
@@ -92,10 +98,10 @@ fn ensure_postgres() -> Result<()> {
     bail!("cannot reach PostgreSQL at {POSTGRES_ADDR} after 30 s; {hint}")
 }
 
-/// Makes sure the print tools' packages are installed, installing the
-/// missing ones with apt-get.
-fn ensure_print_tools() -> Result<()> {
-    let missing: Vec<&str> = PRINT_PACKAGES
+/// Makes sure `packages` are installed, installing the missing ones with
+/// apt-get.
+fn ensure_packages(packages: &[&str]) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|package| !is_installed(package))

@@ -32,10 +32,10 @@ pub use crate::route::{
 pub use crate::screen::{AddressCheck, ScreenReport, rescreen_held, screen};
 pub use crate::store::{
     ALERT_TOPIC, AfterSaleAction, AlertRecord, AlertReport, ApiToken, DecisionRecord, EventRecord,
-    IngestBatch, IngestItem, IngestReport, MoneyEntry, NewAfterSale, NewReject, NewShipment,
-    NewUser, OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject, RoutedDecision,
-    RoutingBatch, SkuDefinition, StockRequest, Store, StoredDecision, Stream, SyncStatus,
-    UnknownSku, User,
+    FlowFigures, IngestBatch, IngestItem, IngestReport, MoneyEntry, NewAfterSale, NewReject,
+    NewShipment, NewUser, OrderQuery, OrderSummary, OutboxItem, RawDocument, Reject,
+    RoutedDecision, RoutingBatch, SkuDefinition, StageTimes, StockRequest, Store, StoredDecision,
+    Stream, SyncStatus, UnknownSku, User,
 };
 pub use crate::sync::{
     Pause, RetryPolicy, SyncError, SyncReport, fetch_and_store, sync_after_sales, sync_orders,

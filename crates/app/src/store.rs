@@ -764,4 +764,29 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         lease_millis: i64,
     ) -> Result<Vec<OutboxItem>>;
+
+    /// How work flowed since `since`, from the event log: each stage completed since then with the
+    /// median and p90 of how long it took (allocate from payment, claim from planning or the last
+    /// give-back, ship from the claim or take-over, promised from payment to the order's last
+    /// parcel), and the orders that arrived per hour.
+    async fn flow_figures(&self, since: Timestamp) -> Result<FlowFigures>;
+}
+
+/// How long one stage took, over the stages completed in a period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageTimes {
+    pub stage: Stage,
+    pub completed: u64,
+    /// Nearest-rank percentiles, milliseconds.
+    pub median_millis: i64,
+    pub p90_millis: i64,
+}
+
+/// What [`Store::flow_figures`] reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlowFigures {
+    /// Only stages that completed at least once, in stage-name order.
+    pub stages: Vec<StageTimes>,
+    /// The start of each hour in which orders arrived, and how many, oldest first.
+    pub arrivals: Vec<(Timestamp, u64)>,
 }

@@ -239,6 +239,7 @@ pub(crate) async fn run(
         "OrderHub demo: data in {} (SQLite), simulated time runs {SPEED}× faster",
         data.display()
     );
+    println!("console: http://{addr}/ (sign in as a user below; ?lang=en for English)");
     println!(
         "API: http://{addr}/api/v1 (OpenAPI at /api/v1/openapi.json), metrics: http://{addr}/metrics"
     );

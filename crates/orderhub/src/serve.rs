@@ -31,7 +31,9 @@ pub(crate) async fn serve(store: Arc<dyn Store>, listen: SocketAddr) -> anyhow::
     let (addr, task) = web::serve_api(listen, state, stop_signal())
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    println!("OrderHub API on http://{addr}/api/v1 (OpenAPI at /api/v1/openapi.json)");
+    println!(
+        "OrderHub console on http://{addr}/, API on http://{addr}/api/v1 (OpenAPI at /api/v1/openapi.json)"
+    );
     task.await??;
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! PostgreSQL runs on a `sqlx` pool; races are settled by conditional updates and row locks.
 
 mod alerts;
+mod flow;
 mod fulfil;
 mod logic;
 mod postgres;

@@ -2565,6 +2565,30 @@ impl Store for PostgresStore {
             lease_millis
         ))
     }
+
+    async fn flow_figures(&self, since: Timestamp) -> Result<app::FlowFigures> {
+        let mut tx = self.begin().await?;
+        let rows = sqlx::query(crate::flow::STAGE_TIMES)
+            .bind(since.unix_millis())
+            .fetch_all(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        let stages = rows
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?, get(r, 2)?, get(r, 3)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let rows = sqlx::query(crate::flow::ARRIVALS)
+            .bind(since.unix_millis())
+            .fetch_all(&mut *tx.0)
+            .await
+            .map_err(db_err)?;
+        let arrivals = rows
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit().await?;
+        crate::flow::figures(stages, arrivals)
+    }
 }
 
 const USER_COLUMNS: &str =

@@ -2685,6 +2685,30 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn flow_figures(&self, since: Timestamp) -> Result<app::FlowFigures> {
+        let since = since.unix_millis();
+        self.transact(move |tx| {
+            let mut stmt =
+                tx.0.prepare_cached(crate::flow::STAGE_TIMES)
+                    .map_err(db_err)?;
+            let stages = stmt
+                .query_map([since], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            let mut stmt = tx.0.prepare_cached(crate::flow::ARRIVALS).map_err(db_err)?;
+            let arrivals = stmt
+                .query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            crate::flow::figures(stages, arrivals)
+        })
+        .await
+    }
 }
 
 const USER_COLUMNS: &str =

@@ -1,7 +1,9 @@
 //! OrderHub's HTTP layer, the only crate that knows HTTP besides the simulators: the API under
-//! `/api/v1` with the operations endpoints (`api`), and the platforms' push endpoints (`push`).
+//! `/api/v1` with the operations endpoints (`api`), the web console (`console`), and the platforms'
+//! push endpoints (`push`).
 
 pub mod api;
+pub mod console;
 mod push;
 
 pub use crate::api::auth::hash_password;
@@ -23,7 +25,12 @@ pub async fn serve_push(
     Ok((addr, task))
 }
 
-/// Serves the API and the operations endpoints on `listen` until `shutdown` resolves, then finishes
+/// The API, the operations endpoints and the web console, one router.
+pub fn app(state: ApiState) -> axum::Router {
+    api::router(state.clone()).merge(console::router(state))
+}
+
+/// Serves the API, the operations endpoints and the web console on `listen` until `shutdown` resolves, then finishes
 /// the requests in flight; returns the bound address.
 pub async fn serve_api(
     listen: std::net::SocketAddr,
@@ -35,7 +42,7 @@ pub async fn serve_api(
 )> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let app = api::router(state);
+    let app = app(state);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

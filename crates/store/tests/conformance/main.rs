@@ -5,6 +5,7 @@
 mod access;
 mod alerts;
 mod crash;
+mod dashboard;
 mod fulfilment;
 mod routing;
 mod stories;
@@ -80,4 +81,5 @@ conformance!(
     overdue_work_raises_once_escalates_and_clears,
     racing_checks_raise_once,
     stage_starts_follow_claims_give_backs_and_take_overs,
+    flow_figures_follow_the_event_log,
 );

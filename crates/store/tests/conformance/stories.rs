@@ -2,6 +2,7 @@
 
 pub(crate) use crate::access::*;
 pub(crate) use crate::alerts::*;
+pub(crate) use crate::dashboard::*;
 pub(crate) use crate::fulfilment::*;
 pub(crate) use crate::routing::*;
 
