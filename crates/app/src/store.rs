@@ -764,4 +764,6 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         lease_millis: i64,
     ) -> Result<Vec<OutboxItem>>;
+    /// Every warehouse, by code: what stock may be received into and rules may name.
+    async fn warehouses(&self) -> Result<Vec<Warehouse>>;
 }

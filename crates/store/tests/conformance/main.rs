@@ -8,6 +8,7 @@ mod crash;
 mod fulfilment;
 mod routing;
 mod stories;
+mod warehouses;
 
 /// Declares each story once per backend.
 macro_rules! conformance {
@@ -80,4 +81,5 @@ conformance!(
     overdue_work_raises_once_escalates_and_clears,
     racing_checks_raise_once,
     stage_starts_follow_claims_give_backs_and_take_overs,
+    warehouses_are_listed_as_last_put,
 );

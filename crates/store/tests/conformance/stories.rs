@@ -4,6 +4,7 @@ pub(crate) use crate::access::*;
 pub(crate) use crate::alerts::*;
 pub(crate) use crate::fulfilment::*;
 pub(crate) use crate::routing::*;
+pub(crate) use crate::warehouses::*;
 
 use std::sync::Arc;
 
