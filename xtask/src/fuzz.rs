@@ -42,16 +42,18 @@ pub(crate) fn run() -> Result<()> {
     let schemathesis = ensure_schemathesis(&target)?;
     let data = env::temp_dir().join(format!("orderhub-fuzz-{}", std::process::id()));
     let mut demo = Demo::start(&target.join("debug").join("orderhub"), &data, seconds)?;
-    let outcome = fuzz(&schemathesis, &demo.addr, seconds);
+    let outcome = fuzz(&schemathesis, &target, &demo.addr, seconds);
     demo.stop();
     let _ = fs::remove_dir_all(&data);
     outcome
 }
 
-fn fuzz(schemathesis: &Path, addr: &str, seconds: u64) -> Result<()> {
+fn fuzz(schemathesis: &Path, target: &Path, addr: &str, seconds: u64) -> Result<()> {
     let token = admin_token(addr)?;
     eprintln!("xtask: fuzzing the API at http://{addr} for at most {seconds} s");
+    // Run in the target folder: schemathesis keeps its cache (`.schemathesis/`) where it runs.
     let status = Command::new(schemathesis)
+        .current_dir(target)
         .arg("run")
         .arg(format!("http://{addr}/api/v1/openapi.json"))
         .args(["--url", &format!("http://{addr}")])

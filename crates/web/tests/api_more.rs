@@ -534,7 +534,13 @@ async fn shops_rules_and_counts_are_read() {
 }
 
 /// A request (method, path, headers, body) and the status it must get.
-type BadCase<'a> = (Method, String, Vec<(&'a str, &'a str)>, Option<Value>, StatusCode);
+type BadCase<'a> = (
+    Method,
+    String,
+    Vec<(&'a str, &'a str)>,
+    Option<Value>,
+    StatusCode,
+);
 
 #[tokio::test]
 async fn bad_input_to_the_new_endpoints_is_a_client_error() {

@@ -73,6 +73,7 @@ pub struct RejectParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<i64>,
     /// At most 200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -66,6 +66,7 @@ pub struct LedgerParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<i64>,
     /// At most 200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -133,6 +134,7 @@ pub struct ReceiptBody {
     pub warehouse: String,
     pub sku: String,
     /// Pieces received, 1 to 1,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: u32,
     /// What the goods came with, e.g. the purchase order `po:2024-118`.
     pub reference: String,
