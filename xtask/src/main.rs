@@ -3,9 +3,11 @@
 //! `cargo xtask test` is the project's one test command: it makes sure
 //! PostgreSQL is up and the print tools are installed (poppler-utils and a
 //! CJK font, for the documents' render test) and so is the browser
-//! (Chromium and chromedriver, for the console's browser test), then runs
-//! every test in the workspace.
+//! (Chromium and chromedriver, for the console's browser test), runs every
+//! test in the workspace, then fuzzes the API from its OpenAPI document
+//! (`fuzz.rs`). `cargo xtask fuzz` runs the fuzzing alone.
 
+mod fuzz;
 #[cfg(test)]
 mod tidy;
 
@@ -27,7 +29,7 @@ const PRINT_PACKAGES: &[&str] = &["poppler-utils", "fonts-wqy-microhei"];
 /// Debian packages the web console's browser test drives: headless Chromium
 /// and its WebDriver server.
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
-const USAGE: &str = "usage: cargo xtask test [cargo test arguments...]";
+const USAGE: &str = "usage: cargo xtask test [cargo test arguments...] | cargo xtask fuzz";
 
 fn main() -> ExitCode {
     match run() {
@@ -43,13 +45,15 @@ fn run() -> Result<()> {
     let mut args = env::args_os().skip(1);
     match args.next().as_ref().and_then(|command| command.to_str()) {
         Some("test") => test(args.collect()),
+        Some("fuzz") => fuzz::run(),
         Some(command) => bail!("unknown command `{command}`\n{USAGE}"),
         None => bail!("missing command\n{USAGE}"),
     }
 }
 
 /// Runs `cargo test --workspace --locked` with `extra` appended, against a
-/// running PostgreSQL, and exits with its status.
+/// running PostgreSQL, then the API fuzz run; exits with the first failure's
+/// status.
 fn test(extra: Vec<OsString>) -> Result<()> {
     ensure_postgres()?;
     ensure_packages(&[PRINT_PACKAGES, BROWSER_PACKAGES].concat())?;
@@ -68,7 +72,10 @@ fn test(extra: Vec<OsString>) -> Result<()> {
         cargo.env(POSTGRES_URL_VAR, POSTGRES_URL);
     }
     let status = cargo.status().context("cannot run cargo test")?;
-    process::exit(status.code().unwrap_or(1))
+    if !status.success() {
+        process::exit(status.code().unwrap_or(1));
+    }
+    fuzz::run()
 }
 
 /// Makes sure PostgreSQL accepts connections, starting the local cluster if

@@ -770,6 +770,8 @@ pub trait Store: Send + Sync {
     /// give-back, ship from the claim or take-over, promised from payment to the order's last
     /// parcel), and the orders that arrived per hour.
     async fn flow_figures(&self, since: Timestamp) -> Result<FlowFigures>;
+    /// Every warehouse, by code: what stock may be received into and rules may name.
+    async fn warehouses(&self) -> Result<Vec<Warehouse>>;
 }
 
 /// How long one stage took, over the stages completed in a period.

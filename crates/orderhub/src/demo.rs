@@ -208,6 +208,11 @@ pub(crate) async fn run(
     rules.version = store
         .save_rule_set(rules::SEED, &domain::Actor::System, clock.now())
         .await?;
+    // The API checks posted rule files against the same network and carriers.
+    let rule_names = web::api::rules::RuleNames {
+        network: network.clone(),
+        carriers: carriers.clone(),
+    };
     let router = app::Router {
         rules,
         network,
@@ -229,7 +234,8 @@ pub(crate) async fn run(
     };
     seed_users(store.as_ref(), crate::now()).await?;
     let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = web::ApiState::new(store.clone(), Arc::new(crate::WallClock));
+    let mut state = web::ApiState::new(store.clone(), Arc::new(crate::WallClock));
+    state.rule_names = Some(Arc::new(rule_names));
     let (addr, api) = web::serve_api(listen, state, async {
         let _ = api_stopped.await;
     })

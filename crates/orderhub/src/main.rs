@@ -283,7 +283,11 @@ fn run() -> anyhow::Result<()> {
             runtime()?.block_on(async {
                 let store = open_store(&config).await?;
                 config.apply(store.as_ref()).await?;
-                serve::serve(store, listen).await
+                let rule_names = web::api::rules::RuleNames {
+                    network: config.network()?,
+                    carriers: config.carrier_codes(),
+                };
+                serve::serve(store, rule_names, listen).await
             })
         }
         Command::Users { command } => {

@@ -26,8 +26,14 @@ pub(crate) async fn stop_signal() {
     }
 }
 
-pub(crate) async fn serve(store: Arc<dyn Store>, listen: SocketAddr) -> anyhow::Result<()> {
-    let state = web::ApiState::new(store, Arc::new(crate::WallClock));
+/// Serves the API; posted rule files are checked against the configured network and carriers.
+pub(crate) async fn serve(
+    store: Arc<dyn Store>,
+    rule_names: web::api::rules::RuleNames,
+    listen: SocketAddr,
+) -> anyhow::Result<()> {
+    let mut state = web::ApiState::new(store, Arc::new(crate::WallClock));
+    state.rule_names = Some(Arc::new(rule_names));
     let (addr, task) = web::serve_api(listen, state, stop_signal())
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -2589,6 +2589,26 @@ impl Store for PostgresStore {
         tx.commit().await?;
         crate::flow::figures(stages, arrivals)
     }
+
+    async fn warehouses(&self) -> Result<Vec<Warehouse>> {
+        let rows = sqlx::query(
+            "select code, name, kind, area_code, allow_oversell from warehouses order by code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                crate::rows::warehouse((
+                    get(r, 0)?,
+                    get(r, 1)?,
+                    get(r, 2)?,
+                    get(r, 3)?,
+                    get::<i64>(r, 4)? != 0,
+                ))
+            })
+            .collect()
+    }
 }
 
 const USER_COLUMNS: &str =

@@ -847,3 +847,16 @@ pub(crate) fn search_sql(q: &app::OrderQuery, postgres: bool) -> (String, Vec<Se
     numbered.push_str(rest);
     (numbered, values)
 }
+
+/// A warehouse row: code, name, kind, area code, oversell allowed.
+pub(crate) fn warehouse(row: (String, String, String, String, bool)) -> Result<domain::Warehouse> {
+    let (code, name, kind, area_code, allow_oversell) = row;
+    Ok(domain::Warehouse {
+        code: WarehouseCode::new(&code).map_err(|_| corrupt("warehouse code", &code))?,
+        name,
+        kind: domain::WarehouseKind::parse(&kind)
+            .ok_or_else(|| corrupt("warehouse kind", &kind))?,
+        area_code,
+        allow_oversell,
+    })
+}

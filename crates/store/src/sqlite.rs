@@ -2709,6 +2709,30 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn warehouses(&self) -> Result<Vec<Warehouse>> {
+        self.transact(|tx| {
+            let mut stmt = tx
+                .0
+                .prepare("select code, name, kind, area_code, allow_oversell from warehouses order by code")
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, bool>(4)?,
+                    ))
+                })
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_err)?;
+            rows.into_iter().map(crate::rows::warehouse).collect()
+        })
+        .await
+    }
 }
 
 const USER_COLUMNS: &str =

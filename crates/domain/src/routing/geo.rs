@@ -53,8 +53,8 @@ pub(crate) struct Place<'a> {
 /// A sort key: same city first, then same province, then kilometres between province centroids.
 /// Unknown places sort last, by warehouse order.
 pub(crate) fn distance_key(from: Place<'_>, warehouse_area: &str) -> (u8, u32) {
-    let code = if from.area_code.len() >= 2 {
-        Some(&from.area_code[..2])
+    let code = if let Some(code) = from.area_code.get(..2) {
+        Some(code)
     } else {
         PROVINCES
             .iter()
@@ -64,9 +64,11 @@ pub(crate) fn distance_key(from: Place<'_>, warehouse_area: &str) -> (u8, u32) {
     let Some(code) = code else {
         return (3, 0);
     };
-    let same_city = from.area_code.len() >= 4
-        && warehouse_area.len() >= 4
-        && from.area_code[..4] == warehouse_area[..4];
+    // Text that is not an area code (`get` is `None` inside a multi-byte character) is no city.
+    let same_city = from
+        .area_code
+        .get(..4)
+        .is_some_and(|city| warehouse_area.get(..4) == Some(city));
     if same_city {
         return (0, 0);
     }
@@ -126,5 +128,14 @@ mod tests {
             province: "",
         };
         assert_eq!(distance_key(nowhere, guangzhou), (3, 0));
+        // A rule file's test case may carry any text as its area code: never a panic.
+        let named = Place {
+            area_code: "广州天河",
+            province: "广东省",
+        };
+        assert_eq!(
+            distance_key(named, guangzhou),
+            distance_key(by_name, guangzhou)
+        );
     }
 }

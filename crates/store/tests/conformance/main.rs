@@ -9,6 +9,7 @@ mod dashboard;
 mod fulfilment;
 mod routing;
 mod stories;
+mod warehouses;
 
 /// Declares each story once per backend.
 macro_rules! conformance {
@@ -82,4 +83,5 @@ conformance!(
     racing_checks_raise_once,
     stage_starts_follow_claims_give_backs_and_take_overs,
     flow_figures_follow_the_event_log,
+    warehouses_are_listed_as_last_put,
 );

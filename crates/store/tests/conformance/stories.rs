@@ -5,6 +5,7 @@ pub(crate) use crate::alerts::*;
 pub(crate) use crate::dashboard::*;
 pub(crate) use crate::fulfilment::*;
 pub(crate) use crate::routing::*;
+pub(crate) use crate::warehouses::*;
 
 use std::sync::Arc;
 

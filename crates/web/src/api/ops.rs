@@ -1,24 +1,18 @@
 //! Operations: `/healthz` (the process answers), `/readyz` (the database answers), Prometheus
 //! `/metrics` (orders by status, requests and their latency), the request middleware (a request id
-//! on every response and a structured log line per request), and available stock.
+//! on every response and a structured log line per request).
 
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use domain::Permission;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::api::ApiState;
-use crate::api::auth::Caller;
-use crate::api::error::{ApiResult, ErrorBody};
 
 /// Upper bounds of the latency histogram, seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
@@ -139,40 +133,4 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
     let _ = writeln!(out, "orderhub_http_request_seconds_sum {sum}");
     let _ = writeln!(out, "orderhub_http_request_seconds_count {count}");
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct StockRow {
-    pub warehouse: String,
-    pub sku: String,
-    pub on_hand: i64,
-    pub reserved: i64,
-    pub safety: i64,
-    /// On hand less reserved and safety stock: what can still be promised.
-    pub available: i64,
-}
-
-/// Stock per warehouse and SKU, right now.
-#[utoipa::path(get, path = "/api/v1/stock", tag = "stock",
-    responses((status = 200, body = [StockRow]), (status = 403, body = ErrorBody)))]
-pub async fn stock(
-    State(state): State<ApiState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<StockRow>>> {
-    let me = caller.require(Permission::ReadStock, "read stock")?;
-    let levels = state.store.stock_levels().await?;
-    Ok(Json(
-        levels
-            .into_iter()
-            .filter(|(warehouse, _, _)| me.reaches(warehouse))
-            .map(|(warehouse, sku, level)| StockRow {
-                warehouse: warehouse.as_str().to_owned(),
-                sku: sku.as_str().to_owned(),
-                on_hand: level.on_hand,
-                reserved: level.reserved,
-                safety: level.safety,
-                available: level.available(),
-            })
-            .collect(),
-    ))
 }

@@ -6,7 +6,8 @@
 use app::{OrderQuery, Store};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use domain::{
     HoldReason, Order, OrderId, OrderStatus, Permission, Principal, ShopId, SkuCode, Timestamp,
 };
@@ -16,9 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::auth::Caller;
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
 use crate::api::shipments::ShipmentView;
-use crate::api::{ApiJson, ApiPath, ApiQuery, ApiState};
-
-const MAX_PAGE: u32 = 200;
+use crate::api::versions::{etag, expected_version};
+use crate::api::{ApiJson, ApiPath, ApiQuery, ApiState, page_limit};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +43,7 @@ pub struct SearchParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<i64>,
     /// At most 200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -75,10 +76,7 @@ pub async fn search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<OrderPage>> {
     let me = caller.require(Permission::ReadOrders, "read orders")?;
-    let limit = params.limit.unwrap_or(50);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::invalid("limit", format!("1 to {MAX_PAGE}")));
-    }
+    let limit = page_limit(params.limit)?;
     let status = params
         .status
         .as_deref()
@@ -184,7 +182,7 @@ fn row(order: &Order) -> OrderRow {
 }
 
 /// Minor units as decimal text with two places (the currencies we sell in).
-fn decimal(minor: i64) -> String {
+pub(crate) fn decimal(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
@@ -257,20 +255,32 @@ pub struct OrderDetail {
     pub timeline: Vec<EventView>,
 }
 
-/// One order with everything that happened to it.
+/// One order with everything that happened to it, with its version as the `ETag`.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", params(("id" = i64, Path)), tag = "orders",
-    responses((status = 200, body = OrderDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrderDetail,
+            headers(("ETag" = String, description = "The order's version, quoted"))),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn detail(
     State(state): State<ApiState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<OrderDetail>> {
+) -> ApiResult<Response> {
     let me = caller.require(Permission::ReadOrders, "read orders")?;
+    let detail = visible_detail(&state, me, id).await?;
+    Ok((etag(detail.version), Json(detail)).into_response())
+}
+
+/// The order as `me` may see it: not found when it is out of a warehouse user's reach.
+pub(crate) async fn visible_detail(
+    state: &ApiState,
+    me: &Principal,
+    id: i64,
+) -> ApiResult<OrderDetail> {
     let order = state.store.load_order(OrderId(id)).await?;
-    if !visible(&state, me, &order).await? {
+    if !visible(state, me, &order).await? {
         return Err(ApiError::not_found(format!("order {id}")));
     }
-    Ok(Json(order_detail(state.store.as_ref(), me, order).await?))
+    order_detail(state.store.as_ref(), me, order).await
 }
 
 async fn order_detail(store: &dyn Store, me: &Principal, order: Order) -> ApiResult<OrderDetail> {
@@ -368,10 +378,7 @@ pub async fn review_queue(
     ApiQuery(params): ApiQuery<ReviewParams>,
 ) -> ApiResult<Json<OrderPage>> {
     caller.require(Permission::ReviewOrders, "review orders")?;
-    let limit = params.limit.unwrap_or(50);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::invalid("limit", format!("1 to {MAX_PAGE}")));
-    }
+    let limit = page_limit(params.limit)?;
     let held = state
         .store
         .search_orders(&OrderQuery {
@@ -412,17 +419,23 @@ pub struct ReleaseBody {
 }
 
 /// Releases a held order with a note.
-#[utoipa::path(post, path = "/api/v1/review/{id}/release", params(("id" = i64, Path)), tag = "orders",
+#[utoipa::path(post, path = "/api/v1/review/{id}/release", tag = "orders",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The order's ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Send the same key again to get the first answer")),
     request_body = ReleaseBody,
-    responses((status = 200, body = OrderDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OrderDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn release(
     State(state): State<ApiState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
     body: ApiJson<ReleaseBody>,
 ) -> ApiResult<(StatusCode, Json<OrderDetail>)> {
     let me = caller.require(Permission::ReviewOrders, "release held orders")?;
     let body = body.0;
+    let version = expected_version(&headers, Some(body.version))?;
     if body.note.trim().is_empty() {
         return Err(ApiError::invalid("note", "say why the order may go"));
     }
@@ -438,7 +451,7 @@ pub async fn release(
         .store
         .release_hold(
             OrderId(id),
-            body.version,
+            version,
             reason,
             body.note.trim(),
             &me.actor(),

@@ -5,13 +5,14 @@
 use app::{Lease, ScanOutcome, Station};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use domain::{Permission, Shipment, ShipmentEvent, ShipmentId, WarehouseCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::auth::Caller;
 use crate::api::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::versions::expected_version;
 use crate::api::{ApiJson, ApiPath, ApiQuery, ApiState};
 
 #[derive(Serialize, ToSchema)]
@@ -221,17 +222,23 @@ pub struct ReleaseBody {
 }
 
 /// Gives a claimed shipment back so that it can be claimed again.
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/release", params(("id" = i64, Path)), tag = "shipments",
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/release", tag = "shipments",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The shipment's version, quoted"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Send the same key again to get the first answer")),
     request_body = ReleaseBody,
-    responses((status = 200, body = ShipmentView), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ShipmentView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn release(
     State(state): State<ApiState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
     body: ApiJson<ReleaseBody>,
 ) -> ApiResult<Json<ShipmentView>> {
     let me = caller.require(Permission::WorkShipments, "release shipments")?;
     let body = body.0;
+    let version = expected_version(&headers, Some(body.version))?;
     if body.reason.trim().is_empty() {
         return Err(ApiError::invalid(
             "reason",
@@ -249,7 +256,7 @@ pub async fn release(
         .store
         .apply_noted_shipment_event(
             shipment.id,
-            body.version,
+            version,
             &event,
             body.reason.trim(),
             &me.actor(),

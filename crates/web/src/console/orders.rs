@@ -86,12 +86,12 @@ pub(super) async fn detail(
     Path(id): Path<i64>,
 ) -> Result<Response, Refusal> {
     let me = viewer.require(Permission::ReadOrders, "read orders")?;
-    let order = orders::detail(State(state), Caller(me.clone()), ApiPath(id))
+    let order = orders::visible_detail(&state, me, id)
         .await
         .map_err(|err| Refusal::api(viewer.lang, err))?;
     Ok(render(&OrderPage {
         chrome: viewer.chrome("/orders"),
-        order: order.0,
+        order,
     }))
 }
 
@@ -183,8 +183,14 @@ pub(super) async fn release(
         reason: None,
         note: form.note,
     };
-    let _released = orders::release(State(state), Caller(me.clone()), ApiPath(id), ApiJson(body))
-        .await
-        .map_err(|err| Refusal::api(viewer.lang, err))?;
+    let _released = orders::release(
+        State(state),
+        Caller(me.clone()),
+        ApiPath(id),
+        axum::http::HeaderMap::new(),
+        ApiJson(body),
+    )
+    .await
+    .map_err(|err| Refusal::api(viewer.lang, err))?;
     Ok(Redirect::to(&format!("/review?released={id}")).into_response())
 }

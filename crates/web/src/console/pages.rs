@@ -10,7 +10,7 @@ use domain::Permission;
 
 use crate::api::ApiState;
 use crate::api::auth::{self, Caller, UserView};
-use crate::api::ops::{self, StockRow};
+use crate::api::stock::{self, StockRow};
 use crate::console::{Chrome, Refusal, Viewer, render};
 
 #[derive(Template)]
@@ -27,7 +27,7 @@ pub(super) async fn stock(
     viewer: Viewer,
 ) -> Result<Response, Refusal> {
     let me = viewer.require(Permission::ReadStock, "read stock")?;
-    let rows = ops::stock(State(state), Caller(me.clone()))
+    let rows = stock::levels(State(state), Caller(me.clone()))
         .await
         .map_err(|err| Refusal::api(viewer.lang, err))?
         .0;
