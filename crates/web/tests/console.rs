@@ -324,6 +324,36 @@ async fn signing_in_sets_a_strict_http_only_session_cookie() {
     .await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     assert_eq!(signed_in.location(), "/");
+    // The same form posted from another site's page signs nobody in.
+    let forged = world
+        .router
+        .clone()
+        .oneshot(
+            Request::post("/login")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::ORIGIN, "http://evil.example")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("login=ops&password=correct+horse"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(forged.headers().get(header::SET_COOKIE).is_none());
+    let same_site = world
+        .router
+        .clone()
+        .oneshot(
+            Request::post("/login")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("login=ops&password=correct+horse"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), StatusCode::SEE_OTHER);
     let cookie = &signed_in.cookies()[0];
     for part in ["orderhub_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(part), "{cookie}");

@@ -1,7 +1,8 @@
 //! Signing in and out of the console: the form posts to `/login`, which signs in exactly as the API
 //! does (`api::auth::sign_in`: argon2id, per-login throttling, a hashed session with its CSRF
 //! token) and passes its `HttpOnly; SameSite=Strict` session cookie (`Secure` behind TLS) on with a
-//! redirect to the dashboard.
+//! redirect to the dashboard. A sign-in posted from another site's page (its `Origin` is not this
+//! host) is refused, so that nobody can sign a visitor in as someone else.
 
 use askama::Template;
 use axum::Form;
@@ -36,11 +37,36 @@ pub(super) struct SignInForm {
     password: String,
 }
 
+/// Whether the form was posted from a page of this host: browsers send `Origin` with every form
+/// post; a request without one (a script, a test) is not a browser being tricked.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|it| it.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|it| it.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !host.is_empty() && origin_host == host
+}
+
 pub(super) async fn sign_in(
     State(state): State<ApiState>,
     lang: Lang,
+    headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "sign-in refused: the form was posted from another site",
+        )
+            .into_response();
+    }
     let login = form.login.trim().to_owned();
     let body = SignIn {
         login: login.clone(),
