@@ -5,16 +5,18 @@
 //! phone and desktop width and each picture must show something. Without Chromium the test prints
 //! why it skipped, or fails when `ORDERHUB_REQUIRE_BROWSER=1` (as `cargo xtask test` sets).
 
+mod common;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::{IngestBatch, ManualClock, NewShipment, NewUser, StockRequest, Store, Stream};
+use app::{IngestBatch, ManualClock, NewUser, Store, Stream};
 use base64::Engine as _;
 use domain::{
-    Actor, ChannelKind, HoldReason, OrderEvent, OrderId, OrderStatus, Quantity, Role, ShipmentLine,
+    Actor, ChannelKind, HoldReason, OrderEvent, OrderId, OrderStatus, Quantity, Role,
     ShipmentStatus, Timestamp, Warehouse, WarehouseCode, WarehouseKind,
 };
 use serde_json::{Value, json};
@@ -87,51 +89,7 @@ async fn world() -> World {
         .unwrap()
         .changed;
     let (allocated, held) = (changed[0], changed[1]);
-    let order = store.load_order(allocated).await.unwrap();
-    let requests: Vec<StockRequest> = order
-        .data
-        .lines
-        .iter()
-        .map(|l| StockRequest {
-            line_no: l.line_no,
-            warehouse: wh("JX01"),
-            sku: l.sku.clone().unwrap(),
-            quantity: l.quantity,
-        })
-        .collect();
-    store.reserve_stock(allocated, &requests, T0).await.unwrap();
-    store
-        .apply_order_event(
-            allocated,
-            order.version,
-            OrderEvent::Allocate,
-            &Actor::System,
-            T0,
-        )
-        .await
-        .unwrap();
-    let shipment = store
-        .create_shipment(
-            &NewShipment {
-                warehouse: wh("JX01"),
-                carrier: Some("SF".to_owned()),
-                lines: order
-                    .data
-                    .lines
-                    .iter()
-                    .map(|l| ShipmentLine {
-                        order: allocated,
-                        line_no: l.line_no,
-                        quantity: l.quantity,
-                    })
-                    .collect(),
-                merge_key: None,
-            },
-            T0,
-        )
-        .await
-        .unwrap()
-        .id;
+    let shipment = common::allocate_in_jx01(&store, allocated, T0).await.id;
     let to_hold = store.load_order(held).await.unwrap();
     store
         .apply_order_event(

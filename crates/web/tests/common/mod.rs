@@ -81,50 +81,7 @@ pub(crate) async fn world() -> World {
         .await
         .unwrap()
         .changed[0];
-    let loaded = store.load_order(order).await.unwrap();
-    let requests: Vec<StockRequest> = loaded
-        .data
-        .lines
-        .iter()
-        .map(|l| StockRequest {
-            line_no: l.line_no,
-            warehouse: wh("JX01"),
-            sku: l.sku.clone().unwrap(),
-            quantity: l.quantity,
-        })
-        .collect();
-    store.reserve_stock(order, &requests, T0).await.unwrap();
-    store
-        .apply_order_event(
-            order,
-            loaded.version,
-            OrderEvent::Allocate,
-            &Actor::System,
-            T0,
-        )
-        .await
-        .unwrap();
-    let shipment = store
-        .create_shipment(
-            &NewShipment {
-                warehouse: wh("JX01"),
-                carrier: Some("SF".to_owned()),
-                lines: loaded
-                    .data
-                    .lines
-                    .iter()
-                    .map(|l| ShipmentLine {
-                        order,
-                        line_no: l.line_no,
-                        quantity: l.quantity,
-                    })
-                    .collect(),
-                merge_key: None,
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+    let shipment = allocate_in_jx01(&store, order, T0).await;
     let password_hash = web::hash_password("correct horse").unwrap();
     for (login, role, warehouses) in [
         ("admin", Role::Admin, vec![]),
@@ -215,4 +172,56 @@ pub(crate) async fn call(
 ) -> Answer {
     let text = body.map(|it| it.to_string());
     send(&world.router, as_user(method, uri, login, text.as_deref())).await
+}
+
+/// Reserves every line of `order` in JX01, allocates it and plans one SF parcel there.
+pub(crate) async fn allocate_in_jx01(
+    store: &Arc<dyn Store>,
+    order: OrderId,
+    at: Timestamp,
+) -> Shipment {
+    let loaded = store.load_order(order).await.unwrap();
+    let requests: Vec<StockRequest> = loaded
+        .data
+        .lines
+        .iter()
+        .map(|l| StockRequest {
+            line_no: l.line_no,
+            warehouse: wh("JX01"),
+            sku: l.sku.clone().unwrap(),
+            quantity: l.quantity,
+        })
+        .collect();
+    store.reserve_stock(order, &requests, at).await.unwrap();
+    store
+        .apply_order_event(
+            order,
+            loaded.version,
+            OrderEvent::Allocate,
+            &Actor::System,
+            at,
+        )
+        .await
+        .unwrap();
+    store
+        .create_shipment(
+            &NewShipment {
+                warehouse: wh("JX01"),
+                carrier: Some("SF".to_owned()),
+                lines: loaded
+                    .data
+                    .lines
+                    .iter()
+                    .map(|l| ShipmentLine {
+                        order,
+                        line_no: l.line_no,
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+                merge_key: None,
+            },
+            at,
+        )
+        .await
+        .unwrap()
 }
